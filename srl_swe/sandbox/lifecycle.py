@@ -1,0 +1,90 @@
+"""Containers never outlive their run: live sandboxes are closed at exit and on SIGTERM,
+and every container carries labels that let `prune` find a crashed run's leftovers."""
+
+from __future__ import annotations
+
+import atexit
+import os
+import signal
+import socket
+import threading
+import uuid
+import weakref
+from typing import Protocol
+
+LABEL = "srl_swe"
+LABEL_PID = "srl_swe.pid"
+LABEL_HOST = "srl_swe.host"
+
+_RUN_ID = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+_live: "weakref.WeakSet[_Closable]" = weakref.WeakSet()
+_lock = threading.Lock()
+_installed = False
+
+
+class _Closable(Protocol):
+    def close(self) -> None: ...
+
+
+def run_id() -> str:
+    return _RUN_ID
+
+
+def labels(run: str | None = None) -> dict[str, str]:
+    return {LABEL: run or _RUN_ID, LABEL_PID: str(os.getpid()), LABEL_HOST: socket.gethostname()}
+
+
+def track(sandbox: _Closable) -> None:
+    """Remember a live sandbox; install the exit hooks on first use (never at import)."""
+    global _installed
+    with _lock:
+        _live.add(sandbox)
+        if _installed:
+            return
+        _installed = True
+    atexit.register(close_all)
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _on_sigterm)
+
+
+def untrack(sandbox: _Closable) -> None:
+    with _lock:
+        _live.discard(sandbox)
+
+
+def close_all() -> None:
+    for sandbox in list(_live):
+        sandbox.close()
+
+
+def _on_sigterm(signum, frame):  # noqa: ARG001
+    close_all()
+    raise SystemExit(128 + signum)
+
+
+def prune(client, everything: bool = False, run: str | None = None) -> list[str]:
+    """Remove labelled containers whose owning process on this host is gone
+    (all of them with `everything`, or one run's with `run`). Returns removed ids."""
+    filters = {"label": f"{LABEL}={run}" if run else LABEL}
+    removed = []
+    for container in client.containers.list(all=True, filters=filters):
+        if not (everything or run or _owner_gone(container.labels)):
+            continue
+        container.remove(force=True)
+        removed.append(container.short_id)
+    return removed
+
+
+def _owner_gone(container_labels: dict[str, str]) -> bool:
+    if container_labels.get(LABEL_HOST) != socket.gethostname():
+        return False
+    try:
+        pid = int(container_labels.get(LABEL_PID, "0"))
+        if pid <= 0:
+            return True
+        os.kill(pid, 0)
+    except (ProcessLookupError, ValueError):
+        return True
+    except PermissionError:
+        return False
+    return False
