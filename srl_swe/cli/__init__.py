@@ -1,0 +1,1 @@
+"""The `srl-swe` command line."""

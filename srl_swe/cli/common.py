@@ -1,0 +1,38 @@
+"""What every CLI group shares: the console and the one-line error exit."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import TypeVar
+
+import typer
+from rich.console import Console
+
+from srl_swe.errors import SrlSweError
+
+console = Console(stderr=True)
+out = Console()
+
+F = TypeVar("F", bound=Callable)
+
+
+def fail(message: str, code: int = 1) -> None:
+    """Print one line saying what is wrong and what to do, then exit non-zero."""
+    console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def friendly(func: F) -> F:
+    """Turn srl-swe's typed errors into one clear line and a non-zero exit."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except SrlSweError as exc:
+            fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        except FileNotFoundError as exc:
+            fail(f"{exc.filename or exc}: no such file; check the path.")
+
+    return wrapper  # type: ignore[return-value]

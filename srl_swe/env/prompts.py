@@ -1,0 +1,61 @@
+"""The one prompt renderer: the env's live episodes, its `srl` mode, and the offline step-wise
+dataset all build their chat messages here, so offline and live prompts are identical."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+DEFAULT_SYSTEM_PROMPT = """You are a software engineer fixing an issue in a repository inside a sandbox.
+Work step by step: explore, reproduce the problem, edit the code, run the tests, then submit.
+
+At every turn, first think inside <think>...</think>, then give exactly one tool call in this form:
+<function=TOOL_NAME>
+<parameter=PARAM_NAME>value</parameter>
+</function>
+
+Tools:
+- bash(command): run a shell command in the repository (cwd persists between calls).
+- str_replace_editor(command, path, [file_text], [old_str], [new_str], [insert_line], [view_range]):
+  command is one of view, create, str_replace, insert, undo_edit; paths are absolute.
+- submit(): finish; your changes to the repository are the solution."""
+
+DEFAULT_OBSERVATION_BUDGET = 4000
+
+
+def truncate_middle(text: str, budget: int) -> str:
+    """Keep the head and tail of a long text with a marker saying how much was cut."""
+    if len(text) <= budget:
+        return text
+    half = budget // 2
+    return f"{text[:half]}\n[... {len(text) - 2 * half} characters omitted ...]\n{text[-half:]}"
+
+
+def issue_message(problem_statement: str, workdir: str = "/testbed") -> dict:
+    return {
+        "role": "user",
+        "content": f"<issue>\n{problem_statement.strip()}\n</issue>\n\n"
+        f"The repository is checked out at {workdir}. Resolve the issue by editing the source code "
+        "(not the tests), then submit.",
+    }
+
+
+def observation_message(observation: str, budget: int = DEFAULT_OBSERVATION_BUDGET) -> dict:
+    return {"role": "user", "content": f"OBSERVATION:\n{truncate_middle(observation, budget)}"}
+
+
+def step_prompt(
+    problem_statement: str,
+    history: Sequence[tuple[str, str]],
+    window: int | None = 2,
+    system_prompt: str = DEFAULT_SYSTEM_PROMPT,
+    observation_budget: int = DEFAULT_OBSERVATION_BUDGET,
+    workdir: str = "/testbed",
+) -> list[dict]:
+    """The prompt for the next step: system, issue, then the last `window` steps (all when None)
+    of (action text, observation) as assistant / user turns. The paper uses window 2."""
+    kept = list(history) if window is None else list(history)[len(history) - min(window, len(history)):]
+    messages = [{"role": "system", "content": system_prompt}, issue_message(problem_statement, workdir)]
+    for action_text, observation in kept:
+        messages.append({"role": "assistant", "content": action_text})
+        messages.append(observation_message(observation, observation_budget))
+    return messages

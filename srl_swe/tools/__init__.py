@@ -1,0 +1,1 @@
+"""Tool calls: parsing model output into actions, canonical text, tool schemas, and running them."""

@@ -1,0 +1,62 @@
+"""The agent's tools in OpenAI function format (for chat templates with `tools=`), with
+SWE-agent names, and the OpenHands aliases that map onto them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+BASH = {
+    "name": "bash",
+    "description": "Run a bash command in the repository's persistent shell (cwd and exported variables persist). "
+    "Commands that do not finish within the time limit are interrupted.",
+    "parameters": {
+        "type": "object",
+        "properties": {"command": {"type": "string", "description": "The command to run."}},
+        "required": ["command"],
+    },
+}
+
+STR_REPLACE_EDITOR = {
+    "name": "str_replace_editor",
+    "description": "View, create and edit files. `view` shows a file with line numbers (or a directory two levels "
+    "deep); `create` writes a new file; `str_replace` replaces `old_str`, which must occur exactly once, with "
+    "`new_str`; `insert` adds `new_str` after line `insert_line`; `undo_edit` reverts the last edit of `path`. "
+    "Paths are absolute.",
+    "parameters": {
+        "type": "object",
+        "properties": {
+            "command": {"type": "string", "enum": ["view", "create", "str_replace", "insert", "undo_edit"]},
+            "path": {"type": "string", "description": "Absolute path of a file or directory."},
+            "file_text": {"type": "string", "description": "Content of the file for `create`."},
+            "old_str": {"type": "string", "description": "Text to replace for `str_replace`."},
+            "new_str": {"type": "string", "description": "Replacement for `str_replace`, or text for `insert`."},
+            "insert_line": {"type": "integer", "description": "`new_str` goes after this line for `insert`."},
+            "view_range": {"type": "array", "items": {"type": "integer"}, "description": "[start, end] lines for `view`; end -1 for the end."},
+        },
+        "required": ["command", "path"],
+    },
+}
+
+SUBMIT = {
+    "name": "submit",
+    "description": "Finish: submit the changes made to the repository as the solution.",
+    "parameters": {"type": "object", "properties": {}, "required": []},
+}
+
+TOOLS: dict[str, dict[str, Any]] = {t["name"]: t for t in (BASH, STR_REPLACE_EDITOR, SUBMIT)}
+
+ALIASES = {"execute_bash": "bash", "finish": "submit", "edit": "str_replace_editor"}
+
+
+def canonical_name(name: str) -> str:
+    return ALIASES.get(name, name)
+
+
+def parameter_order(name: str) -> list[str]:
+    """Parameters in schema order: the order canonical text writes them in."""
+    return list(TOOLS[name]["parameters"]["properties"]) if name in TOOLS else []
+
+
+def openai_tools(names: list[str] | None = None) -> list[dict[str, Any]]:
+    """Tool schemas wrapped as OpenAI `tools` entries."""
+    return [{"type": "function", "function": TOOLS[n]} for n in (names or list(TOOLS))]

@@ -1,0 +1,65 @@
+"""Trajectory / Step: an agent's run on a task, whatever format it came from. Stored as JSONL,
+one trajectory per line."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from srl_swe.tools.actions import Action, canonical
+
+
+class Step(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    thought: str = ""
+    action: Action
+    observation: str = ""
+
+    @property
+    def canonical_action(self) -> str:
+        return canonical(self.action)
+
+
+class Outcome(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    resolved: bool | None = None
+    diff: str = ""
+
+
+class Trajectory(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    task_id: str
+    problem_statement: str = ""
+    steps: list[Step] = Field(default_factory=list)
+    outcome: Outcome = Field(default_factory=Outcome)
+    source: str = "srl-swe"
+    model: str | None = None
+
+
+def read_jsonl(path: str | Path) -> Iterator[Trajectory]:
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                yield Trajectory.model_validate_json(line)
+
+
+def write_jsonl(path: str | Path, trajectories: Iterable[Trajectory]) -> None:
+    """Atomic: the file is complete or untouched."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            for trajectory in trajectories:
+                fh.write(trajectory.model_dump_json() + "\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
