@@ -13,7 +13,7 @@ import docker.errors
 from srl_swe.errors import ImageMissing, SandboxDied, SandboxError
 from srl_swe.sandbox import lifecycle
 from srl_swe.sandbox.config import DockerSandboxConfig, ExecResult
-from srl_swe.sandbox.engine import docker_client
+from srl_swe.sandbox.engine import docker_client, image_exists
 from srl_swe.sandbox.shell import ShellSession
 
 _SHELL_ENV = {"PAGER": "cat", "GIT_PAGER": "cat", "TERM": "dumb", "PIP_PROGRESS_BAR": "off"}
@@ -30,10 +30,10 @@ class DockerSandbox:
         self._container = None
         self._shell: ShellSession | None = None
         self._cwd = config.workdir
-        try:
-            self._container = self._client.containers.run(config.image, **self._run_options())
-        except docker.errors.ImageNotFound as exc:
-            raise ImageMissing(config.image) from exc
+        # Checked first: docker-py's run() would otherwise try a registry pull of a missing image.
+        if not image_exists(config.image):
+            raise ImageMissing(config.image)
+        self._container = self._client.containers.run(config.image, **self._run_options())
         lifecycle.track(self)
         try:
             self._shell = self._start_shell(self.workdir)

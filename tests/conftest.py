@@ -1,0 +1,43 @@
+"""Shared fixtures. Tests of the sandbox, tasks, env and evaluation run real containers: a missing
+engine is a setup error (run `scripts/ensure-docker`), not a skip."""
+
+from __future__ import annotations
+
+import pytest
+
+from srl_swe.sandbox import DockerSandbox, DockerSandboxConfig
+from srl_swe.sandbox.engine import docker_client
+from srl_swe.sandbox.lifecycle import LABEL, run_id
+
+
+@pytest.fixture(scope="session")
+def base_image() -> str:
+    from srl_swe.sandbox.images import ensure_base
+
+    return ensure_base(log=lambda _m: None)
+
+
+@pytest.fixture
+def sandbox(base_image):
+    with DockerSandbox(DockerSandboxConfig(image=base_image)) as sb:
+        yield sb
+
+
+def own_containers() -> list:
+    """Containers of this test process's run, whatever their state."""
+    return docker_client().containers.list(all=True, filters={"label": f"{LABEL}={run_id()}"})
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """After the whole suite, no container of this run may remain."""
+    try:
+        left = own_containers()
+    except Exception as exc:  # the engine is gone: nothing to check, but say so
+        print(f"\n[conftest] could not list containers after the run: {exc}")
+        return
+    if left:
+        names = ", ".join(c.short_id for c in left)
+        print(f"\n[conftest] FAIL: {len(left)} container(s) of this run were left behind: {names}")
+        for container in left:
+            container.remove(force=True)
+        session.exitstatus = 1
