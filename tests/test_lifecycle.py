@@ -1,0 +1,61 @@
+"""No container outlives its run: SIGTERM closes them, and prune removes a crashed run's leftovers."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+
+from typer.testing import CliRunner
+
+from srl_swe.cli.main import app
+from srl_swe.sandbox.engine import docker_client
+
+CHILD = """
+import os, sys, time
+from srl_swe.sandbox import DockerSandbox, DockerSandboxConfig
+from srl_swe.sandbox.lifecycle import run_id
+sb = DockerSandbox(DockerSandboxConfig(image=sys.argv[1]))
+print(run_id(), flush=True)
+if sys.argv[2] == "crash":
+    os._exit(9)  # no cleanup at all, as after a SIGKILL
+time.sleep(60)
+"""
+
+
+def _containers(run: str) -> list:
+    return docker_client().containers.list(all=True, filters={"label": f"srl_swe={run}"})
+
+
+def _start_child(base_image: str, mode: str) -> tuple[subprocess.Popen, str]:
+    proc = subprocess.Popen([sys.executable, "-c", CHILD, base_image, mode], stdout=subprocess.PIPE, text=True)
+    run = proc.stdout.readline().strip()
+    assert run, "child did not start a sandbox"
+    return proc, run
+
+
+def test_sigterm_closes_the_sandbox(base_image):
+    proc, run = _start_child(base_image, "sleep")
+    assert len(_containers(run)) == 1
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=30) == 128 + signal.SIGTERM
+    assert _containers(run) == []
+
+
+def test_prune_removes_a_crashed_runs_container(base_image):
+    proc, run = _start_child(base_image, "crash")
+    proc.wait(timeout=30)
+    time.sleep(0.2)
+    assert len(_containers(run)) == 1
+    result = CliRunner().invoke(app, ["sandbox", "prune"])
+    assert result.exit_code == 0, result.output
+    assert "removed" in result.output
+    assert _containers(run) == []
+
+
+def test_prune_leaves_live_runs_alone(sandbox):
+    result = CliRunner().invoke(app, ["sandbox", "prune"])
+    assert result.exit_code == 0
+    assert sandbox.is_alive()
+    assert sandbox.run("echo still here").output == "still here\n"
