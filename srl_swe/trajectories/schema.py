@@ -19,6 +19,9 @@ class Step(BaseModel):
     thought: str = ""
     action: Action
     observation: str = ""
+    # Filled when the step was taken in an env: its reward and, in srl mode, the expert's action.
+    reward: float | None = None
+    expert_action: str | None = None
 
     @property
     def canonical_action(self) -> str:
