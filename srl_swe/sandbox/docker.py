@@ -86,7 +86,7 @@ class DockerSandbox:
             except docker.errors.NotFound:
                 pass
 
-    def __enter__(self) -> "DockerSandbox":
+    def __enter__(self) -> DockerSandbox:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import functools
 
-import docker
 import docker.errors
 
+import docker
 from srl_swe.errors import EngineUnreachable
 
 

@@ -48,7 +48,7 @@ def packages() -> list[str]:
 
 def host_suite() -> str:
     text = Path("/etc/os-release").read_text() if Path("/etc/os-release").exists() else ""
-    match = re.search(r"^VERSION_CODENAME=(\w+)", text, re.M)
+    match = re.search(r"^VERSION_CODENAME=(\w+)", text, re.MULTILINE)
     return match.group(1) if match else "bookworm"
 
 
@@ -57,7 +57,7 @@ def host_mirror(suite: str) -> str:
     sources = sorted(Path("/etc/apt/sources.list.d").glob("*.sources")) if Path("/etc/apt/sources.list.d").is_dir() else []
     for path in sources:
         for stanza in path.read_text().split("\n\n"):
-            fields = dict(re.findall(r"^(\w[\w-]*):\s*(.+)$", stanza, re.M))
+            fields = dict(re.findall(r"^(\w[\w-]*):\s*(.+)$", stanza, re.MULTILINE))
             if suite in fields.get("Suites", "").split() and "deb" in fields.get("Types", "deb").split():
                 return fields["URIs"].split()[0]
     listing = Path("/etc/apt/sources.list")

@@ -17,7 +17,7 @@ LABEL_PID = "srl_swe.pid"
 LABEL_HOST = "srl_swe.host"
 
 _RUN_ID = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-_live: "weakref.WeakSet[_Closable]" = weakref.WeakSet()
+_live: weakref.WeakSet[_Closable] = weakref.WeakSet()
 _lock = threading.Lock()
 _installed = False
 
@@ -57,7 +57,7 @@ def close_all() -> None:
         sandbox.close()
 
 
-def _on_sigterm(signum, frame):  # noqa: ARG001
+def _on_sigterm(signum, frame):
     close_all()
     raise SystemExit(128 + signum)
 

@@ -7,7 +7,6 @@ costs one write and a few reads on an open socket, instead of a new `docker exec
 from __future__ import annotations
 
 import select
-import socket
 import struct
 import time
 import uuid
@@ -49,7 +48,7 @@ class ShellSession:
             raise OSError(f"the shell did not start ({reply.status})")
         self.pid = int(reply.collector.output(reply.collector.found[0])[0].strip())
 
-    def execute(self, command: str, timeout: float, limit: int = 100_000) -> "ShellReply":
+    def execute(self, command: str, timeout: float, limit: int = 100_000) -> ShellReply:
         token = "__SRL_" + uuid.uuid4().hex
         script = (
             f'__srl_c=; while IFS= read -r __srl_l; do [ "$__srl_l" = {token} ] && break; '
@@ -78,7 +77,7 @@ class ShellSession:
                 return "timeout"
             try:
                 chunk = self._sock.recv(262_144)
-            except (ConnectionResetError, socket.error):
+            except (OSError, ConnectionResetError):
                 return "eof"
             if not chunk:
                 return "eof"

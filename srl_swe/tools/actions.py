@@ -15,10 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from srl_swe.errors import FormatError
 from srl_swe.tools.schemas import TOOLS, canonical_name, parameter_order
 
-_FUNCTION = re.compile(r"<function=([^>\s]+)>(.*?)</function>", re.S)
-_PARAMETER = re.compile(r"<parameter=([^>\s]+)>(.*?)</parameter>", re.S)
-_TOOL_CALL = re.compile(r"<tool_call>(.*?)</tool_call>", re.S)
-_THINK = re.compile(r"<think>(.*?)</think>", re.S)
+_FUNCTION = re.compile(r"<function=([^>\s]+)>(.*?)</function>", re.DOTALL)
+_PARAMETER = re.compile(r"<parameter=([^>\s]+)>(.*?)</parameter>", re.DOTALL)
+_TOOL_CALL = re.compile(r"<tool_call>(.*?)</tool_call>", re.DOTALL)
+_THINK = re.compile(r"<think>(.*?)</think>", re.DOTALL)
 
 EXPECTED = (
     "Expected exactly one tool call, e.g.\n<function=bash>\n<parameter=command>ls</parameter>\n</function>\n"
@@ -119,10 +119,8 @@ def parse(text: str) -> Parsed:
 
 def _strip_newline(value: str) -> str:
     """`<parameter=x>\\nvalue\\n</parameter>` and `<parameter=x>value</parameter>` mean the same."""
-    if value.startswith("\n"):
-        value = value[1:]
-    if value.endswith("\n"):
-        value = value[:-1]
+    value = value.removeprefix("\n")
+    value = value.removesuffix("\n")
     return value
 
 
