@@ -23,7 +23,7 @@ class ImageMissing(SandboxError):
         self.image = image
         super().__init__(
             f"Docker image {image!r} is not present. Build it with 'srl-swe images build-base' "
-            "(or 'srl-swe images build-task ID'), or pull it where a registry is reachable."
+            "(or 'srl-swe tasks image ID'), or pull it where a registry is reachable."
         )
 
 

@@ -146,3 +146,14 @@ def test_missing_image_is_a_clear_error():
 def test_config_rejects_unknown_keys():
     with pytest.raises(ValueError):
         DockerSandboxConfig(image="x", netwrok=True)
+
+
+def test_reset_keeps_setup_outputs_listed_in_info_exclude(base_image):
+    with DockerSandbox(DockerSandboxConfig(image=base_image)) as sb:
+        _make_repo(sb)
+        sb.run("cd /testbed && mkdir -p build && echo artifact > build/lib.so && echo build/ >> .git/info/exclude")
+        sb.base_commit = sb.run("git -C /testbed rev-parse HEAD").output.strip()
+        sb.run("cd /testbed && echo scratch > scratch.log && echo tmp > new.txt")
+        sb.reset()
+        assert sb.read_file("/testbed/build/lib.so") == b"artifact\n"
+        assert sb.run("ls /testbed/new.txt /testbed/scratch.log").exit_code != 0

@@ -8,6 +8,7 @@ from typing import TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from srl_swe.errors import SrlSweError
 
@@ -19,7 +20,7 @@ F = TypeVar("F", bound=Callable)
 
 def fail(message: str, code: int = 1) -> None:
     """Print one line saying what is wrong and what to do, then exit non-zero."""
-    console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)  # test ids hold [..]
     raise typer.Exit(code)
 
 

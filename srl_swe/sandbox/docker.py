@@ -219,9 +219,12 @@ class DockerSandbox:
 
     def reset(self) -> None:
         """Back to the base commit in this warm container: tracked edits undone, untracked and
-        ignored files removed, the shell back in the workdir."""
+        ignored files removed (except the setup outputs listed in .git/info/exclude), the shell
+        back in the workdir."""
         base = self._require_repo()
         wd = shlex.quote(self.workdir)
-        result = self.run(f"cd {wd} && git reset -q --hard {base} && git clean -qfdx", timeout=120)
+        # Paths in .git/info/exclude are the image's setup outputs (build artifacts): they stay.
+        keep = "$(grep -v '^#' .git/info/exclude 2>/dev/null | sed '/^$/d; s/^/-e /')"
+        result = self.run(f"cd {wd} && git reset -q --hard {base} && git clean -qfdx {keep}", timeout=120)
         if result.exit_code != 0:
             raise SandboxError(f"reset failed in {self.workdir}: {result.output.strip()[:500]}")

@@ -1,0 +1,188 @@
+"""`srl-swe tasks ...`: list, show, add, validate, remove, import and export tasks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from srl_swe.cli.common import console, fail, friendly, out
+
+app = typer.Typer(help="Register, inspect and validate tasks (SWE-bench-style instances).", no_args_is_help=True)
+
+TasksDir = typer.Option(None, "--tasks-dir", help="Task registry (default: $SRL_SWE_TASKS_DIR or the project's tasks/).")
+_OUTCOME_STYLE = {"ok": "green", "error": "red"}
+
+
+def _log(message: str) -> None:
+    console.print(f"  {message}", highlight=False, markup=False)
+
+
+@app.command("list")
+@friendly
+def list_cmd(tasks_dir: Path = TasksDir) -> None:
+    """The registered tasks with their repo and test counts."""
+    from srl_swe.tasks.registry import bundle_path, list_tasks, load_task
+
+    ids = list_tasks(tasks_dir)
+    if not ids:
+        console.print(f"no tasks in {tasks_dir or 'the default tasks dir'}; add one with 'srl-swe tasks add'")
+        return
+    table = Table("id", "repo", "F2P", "P2P", "runs in")
+    for task_id in ids:
+        spec = load_task(task_id, tasks_dir)
+        where = Text(spec.image) if spec.image else (
+            Text("repo bundle") if bundle_path(task_id, tasks_dir).is_file() else Text("nothing", style="red"))
+        table.add_row(task_id, Text(spec.repo), str(len(spec.FAIL_TO_PASS)), str(len(spec.PASS_TO_PASS)), where)
+    out.print(table)
+
+
+@app.command("show")
+@friendly
+def show(task_id: str, as_json: bool = typer.Option(False, "--json", help="Every field, as JSON."), tasks_dir: Path = TasksDir) -> None:
+    """One task: its fields (patches and issue text in full with --json)."""
+    from srl_swe.tasks.registry import load_task
+
+    spec = load_task(task_id, tasks_dir)
+    if as_json:
+        out.print_json(json.dumps(spec.model_dump(mode="json")))
+        return
+    table = Table(show_header=False)
+    for key, value in spec.model_dump(mode="json").items():
+        if isinstance(value, list):
+            value = "\n".join(value) if value else "-"
+        elif isinstance(value, str) and value.count("\n") > 12:
+            value = "\n".join(value.splitlines()[:12]) + f"\n... ({value.count(chr(10)) + 1} lines; --json for all)"
+        table.add_row(key, Text("-" if value in (None, "", {}) else str(value)))  # Text: no markup in patches
+    out.print(table)
+
+
+def _text_or_file(value: str | None) -> str | None:
+    if value and value.startswith("@"):
+        return Path(value[1:]).read_text(encoding="utf-8")
+    return value
+
+
+@app.command("add")
+@friendly
+def add(
+    repo: str = typer.Option(..., help="A local git repository or a git URL."),
+    fix_commit: str = typer.Option(None, help="The commit that fixes the bug (base = its parent)."),
+    base_commit: str = typer.Option(None, help="With --patch/--test-patch: the commit the task starts from."),
+    patch: Annotated[Path | None, typer.Option(help="With --base-commit: the gold fix as a diff file.")] = None,
+    test_patch: Annotated[Path | None, typer.Option(help="With --base-commit: the tests that show the bug, as a diff file.")] = None,
+    task_id: str = typer.Option(None, "--id", help="Task id (default: <repo>-<short sha>)."),
+    problem_statement: str = typer.Option(None, help="Issue text, or @FILE (default: the fix commit's message)."),
+    test_command: str = typer.Option(None, help="A pytest invocation (default: 'python -m pytest')."),
+    setup: Annotated[list[str] | None, typer.Option(help="A command run in the repo when the task image is built (repeatable).")] = None,
+    timeout: float = typer.Option(600, help="Seconds one test run may take."),
+    replace: bool = typer.Option(False, help="Overwrite a task with the same id."),
+    setup_network: bool = typer.Option(False, help="Let --setup commands reach the network (your own machine only)."),
+    tasks_dir: Path = TasksDir,
+) -> None:
+    """Register a task from a fix commit, or a base commit plus patch files.
+
+    FAIL_TO_PASS and PASS_TO_PASS are derived by running the tests before and after the fix in a sandbox."""
+    from srl_swe.tasks.register import RegisterOptions, register_fix_commit, register_patches
+
+    options = RegisterOptions(task_id=task_id, problem_statement=_text_or_file(problem_statement),
+                              test_command=test_command, setup=setup or [], timeout=timeout, replace=replace,
+                              setup_network=setup_network)
+    if fix_commit and not (base_commit or patch or test_patch):
+        spec = register_fix_commit(repo, fix_commit, options, tasks_dir, log=_log)
+    elif base_commit and patch and not fix_commit:
+        test_text = test_patch.read_text(encoding="utf-8") if test_patch else ""
+        spec = register_patches(repo, base_commit, patch.read_text(encoding="utf-8"), test_text, options, tasks_dir, log=_log)
+    else:
+        fail("Pass either --fix-commit SHA, or --base-commit SHA --patch FILE [--test-patch FILE].")
+    out.print(spec.instance_id)
+
+
+@app.command("validate")
+@friendly
+def validate(
+    task_ids: Annotated[list[str] | None, typer.Argument(help="Tasks to validate (default: all).")] = None,
+    workers: int = typer.Option(1, "--workers", "-j", min=1, help="Sandboxes at once."),
+    timeout: float = typer.Option(600, help="Seconds one test run may take."),
+    tasks_dir: Path = TasksDir,
+) -> None:
+    """Check each task in a fresh sandbox; exit 1 unless every task is ok.
+
+    FAIL_TO_PASS must fail before the gold patch and pass after it; PASS_TO_PASS must pass both times."""
+    from srl_swe.tasks.registry import list_tasks, load_task
+    from srl_swe.tasks.validate import validate_tasks
+
+    specs = [load_task(t, tasks_dir) for t in (task_ids or list_tasks(tasks_dir))]
+    if not specs:
+        fail(f"No tasks to validate in {tasks_dir or 'the default tasks dir'}; add one with 'srl-swe tasks add'.")
+    columns = (TextColumn("validating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("{task.description}"))
+    with Progress(*columns, console=console, transient=True) as progress:
+        bar = progress.add_task("", total=len(specs))
+        results = validate_tasks(specs, tasks_dir, workers=workers, timeout=timeout,
+                                 on_done=lambda r: progress.update(bar, advance=1, description=escape(f"{r.task_id}: {r.outcome}")))
+    table = Table("task", "outcome", "seconds", "detail")
+    for r in results:
+        style = _OUTCOME_STYLE.get(r.outcome, "yellow")
+        table.add_row(r.task_id, Text(r.outcome, style=style), f"{r.duration:.1f}", Text(r.detail))
+    out.print(table)
+    bad = [r for r in results if not r.ok]
+    out.print(f"{len(results) - len(bad)}/{len(results)} ok")
+    if bad:
+        raise typer.Exit(1)
+
+
+@app.command("remove")
+@friendly
+def remove(task_id: str, tasks_dir: Path = TasksDir) -> None:
+    """Delete a task (spec, repo bundle, trajectories)."""
+    from srl_swe.tasks.registry import remove_task
+
+    remove_task(task_id, tasks_dir)
+    out.print(f"removed {task_id}")
+
+
+@app.command("import")
+@friendly
+def import_cmd(
+    file: Annotated[Path, typer.Argument(help="SWE-bench / SWE-Gym / SWE-smith JSONL.")],
+    image_template: str = typer.Option(None, help="Prebuilt image per record, filled with its fields, e.g. 'swebench/sweb.eval.x86_64.{instance_id_docker}:latest'."),
+    test_command: str = typer.Option(None, help="Pytest invocation for every record, e.g. 'source /opt/miniconda3/bin/activate testbed && python -m pytest' for SWE-bench images."),
+    replace: bool = typer.Option(False, help="Overwrite tasks with the same ids."),
+    tasks_dir: Path = TasksDir,
+) -> None:
+    """Register every record of a JSONL file (all fields kept; see `export`)."""
+    from srl_swe.tasks.swebench import import_jsonl
+
+    specs = import_jsonl(file, tasks_dir, image_template=image_template, replace=replace, test_command=test_command)
+    out.print(f"imported {len(specs)} task(s)")
+
+
+@app.command("export")
+@friendly
+def export_cmd(
+    file: Annotated[Path, typer.Argument(help="Where to write the JSONL.")],
+    task_ids: Annotated[list[str] | None, typer.Argument(help="Tasks to export (default: all).")] = None,
+    tasks_dir: Path = TasksDir,
+) -> None:
+    """Write tasks as SWE-bench JSONL (imported records come back with the fields they had)."""
+    from srl_swe.tasks.swebench import export_jsonl
+
+    specs = export_jsonl(file, task_ids, tasks_dir)
+    out.print(f"exported {len(specs)} task(s) to {file}")
+
+
+@app.command("image")
+@friendly
+def image(task_id: str, setup_network: bool = typer.Option(False, help="Let setup commands reach the network."),
+          tasks_dir: Path = TasksDir) -> None:
+    """Build (if missing) and print the task's image."""
+    from srl_swe.tasks.images import ensure_task_image
+    from srl_swe.tasks.registry import load_task
+
+    out.print(ensure_task_image(load_task(task_id, tasks_dir), tasks_dir, log=_log, setup_network=setup_network))

@@ -1,0 +1,130 @@
+"""Validating a task: in a fresh sandbox, FAIL_TO_PASS must fail before the gold patch and pass
+after it, and PASS_TO_PASS must pass both times.
+
+Outcomes, checked in this order: `test_apply_failed`, `f2p_passed_before`, `gold_apply_failed`,
+`f2p_failed_after`, `p2p_failed`, `ok`; `error` when the check itself could not run (a test run
+that hangs past the timeout, an image that cannot be built) with the reason as detail.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+from typing import Literal
+
+import docker.errors
+from pydantic import BaseModel, ConfigDict
+
+from srl_swe.errors import EngineUnreachable, SrlSweError
+from srl_swe.tasks.patching import apply_patch
+from srl_swe.tasks.sandbox import task_sandbox
+from srl_swe.tasks.spec import TaskSpec
+from srl_swe.tasks.testrun import PASSED, TestRun, run_tests
+
+Outcome = Literal["ok", "gold_apply_failed", "test_apply_failed", "f2p_passed_before", "f2p_failed_after", "p2p_failed", "error"]
+OUTCOMES: tuple[str, ...] = Outcome.__args__  # type: ignore[attr-defined]
+
+
+class Validation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    task_id: str
+    outcome: Outcome
+    detail: str = ""
+    duration: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == "ok"
+
+
+class _Stop(Exception):
+    def __init__(self, outcome: str, detail: str):
+        super().__init__(detail)
+        self.outcome, self.detail = outcome, detail
+
+
+def _not_passed(test_ids: list[str], run: TestRun) -> list[str]:
+    return [f"{t} ({run.statuses.get(t, 'MISSING')})" for t in test_ids if run.statuses.get(t) != PASSED]
+
+
+def _run(sandbox, spec: TaskSpec, timeout: float, when: str) -> TestRun:
+    run = run_tests(sandbox, spec, spec.FAIL_TO_PASS + spec.PASS_TO_PASS, timeout=timeout)
+    if run.timed_out:
+        raise _Stop("error", f"the tests {when} the gold patch did not finish within {timeout:g} s")
+    return run
+
+
+def _check(spec: TaskSpec, tasks_dir: Path | str | None, timeout: float) -> None:
+    if not spec.FAIL_TO_PASS:
+        raise _Stop("error", "the task has no FAIL_TO_PASS tests; it cannot tell a fix from no fix")
+    with task_sandbox(spec, tasks_dir) as sandbox:
+        applied, message = apply_patch(sandbox, spec.test_patch, spec.workdir, "test")
+        if not applied:
+            raise _Stop("test_apply_failed", message[:300])
+        before = _run(sandbox, spec, timeout, "before")
+        passed = [t for t in spec.FAIL_TO_PASS if before.passed(t)]
+        if passed:
+            raise _Stop("f2p_passed_before", "passes without the fix: " + ", ".join(passed[:5]))
+        applied, message = apply_patch(sandbox, spec.patch, spec.workdir, "gold")
+        if not applied:
+            raise _Stop("gold_apply_failed", message[:300])
+        after = _run(sandbox, spec, timeout, "after")
+    failing = _not_passed(spec.FAIL_TO_PASS, after)
+    if failing:
+        raise _Stop("f2p_failed_after", "still failing with the fix: " + ", ".join(failing[:5]))
+    broken = [f"{t} before" for t in _not_passed(spec.PASS_TO_PASS, before)]
+    broken += [f"{t} after" for t in _not_passed(spec.PASS_TO_PASS, after)]
+    if broken:
+        raise _Stop("p2p_failed", "not passing: " + ", ".join(broken[:5]))
+
+
+def validate_task(spec: TaskSpec, tasks_dir: Path | str | None = None, timeout: float = 600) -> Validation:
+    """Validate one task in a fresh sandbox. A missing Docker engine raises; everything that is
+    about the task itself becomes an outcome with its detail."""
+    start = time.monotonic()
+    try:
+        _check(spec, tasks_dir, timeout)
+        outcome, detail = "ok", ""
+    except _Stop as stop:
+        outcome, detail = stop.outcome, stop.detail
+    except EngineUnreachable:
+        raise
+    except SrlSweError as exc:
+        outcome, detail = "error", str(exc).splitlines()[0]
+    except docker.errors.APIError as exc:  # e.g. the engine refused a container: this task could not be checked
+        outcome, detail = "error", f"docker: {exc.explanation or exc}"
+    return Validation(task_id=spec.instance_id, outcome=outcome, detail=detail, duration=time.monotonic() - start)
+
+
+def validate_tasks(
+    specs: list[TaskSpec], tasks_dir: Path | str | None = None, workers: int = 1, timeout: float = 600,
+    on_done: Callable[[Validation], None] | None = None,
+) -> list[Validation]:
+    """Validate many tasks with `workers` sandboxes at once; results in the order of `specs`.
+    Task images are built one at a time first, so parallel workers never build the same image."""
+    from srl_swe.tasks.images import ensure_task_image
+
+    prebuilt: dict[str, Validation] = {}
+    for spec in specs:
+        try:
+            ensure_task_image(spec, tasks_dir, log=lambda _m: None)
+        except EngineUnreachable:
+            raise
+        except SrlSweError as exc:
+            prebuilt[spec.instance_id] = Validation(task_id=spec.instance_id, outcome="error", detail=str(exc).splitlines()[0])
+    results: dict[str, Validation] = {}
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        futures = {pool.submit(validate_task, s, tasks_dir, timeout): s for s in specs if s.instance_id not in prebuilt}
+        for failed in prebuilt.values():
+            results[failed.task_id] = failed
+            if on_done:
+                on_done(failed)
+        for future in as_completed(futures):
+            result = future.result()
+            results[result.task_id] = result
+            if on_done:
+                on_done(result)
+    return [results[s.instance_id] for s in specs]
