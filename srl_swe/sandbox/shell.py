@@ -41,7 +41,8 @@ class ShellSession:
             workdir=workdir,
             environment=env,
         )["Id"]
-        self._sock = api.exec_start(self._exec_id, socket=True)._sock
+        self._stream = api.exec_start(self._exec_id, socket=True)
+        self._sock = self._stream._sock
         self._pending = bytearray()
         reply = self.execute("echo $$", timeout=30)
         if reply.status != "done":
@@ -112,10 +113,11 @@ class ShellSession:
         return self._api.exec_inspect(self._exec_id).get("ExitCode")
 
     def close(self) -> None:
-        try:
-            self._sock.close()
-        except OSError:
-            pass
+        for closable in (self._stream, self._sock):
+            try:
+                closable.close()
+            except OSError:
+                pass
 
 
 class ShellReply:

@@ -53,7 +53,8 @@ def canonical(action: Action) -> str:
 
 def _render(value: Any) -> str:
     if isinstance(value, str):
-        return value
+        # parse drops one newline at each edge of a value; pad such values so the text parses back exactly
+        return f"\n{value}\n" if value.startswith("\n") or value.endswith("\n") else value
     return json.dumps(value)
 
 
