@@ -62,6 +62,7 @@ def write_jsonl(path: str | Path, trajectories: Iterable[Trajectory]) -> None:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             for trajectory in trajectories:
                 fh.write(trajectory.model_dump_json() + "\n")
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; these files are shared data
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

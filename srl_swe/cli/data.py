@@ -1,0 +1,125 @@
+"""`srl-swe data ...`: import expert trajectories, build the SRL dataset, record new experts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from srl_swe.cli.common import console, fail, friendly, out
+from srl_swe.trajectories.importers import FORMATS, ImportReport, import_paths
+from srl_swe.trajectories.schema import write_jsonl
+
+app = typer.Typer(help="Expert trajectories and the SRL dataset: import, build, record.", no_args_is_help=True)
+
+FORMAT_HELP = f"auto, or one of: {', '.join(FORMATS)}."
+
+
+def show_report(report: ImportReport, limit: int) -> None:
+    console.print(report.summary(), highlight=False)
+    for line in report.details(limit):
+        console.print(f"  {line}", style="yellow", highlight=False, markup=False)
+
+
+def parse_window(text: str) -> int | None:
+    if text.strip().lower() in ("all", "none"):
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        fail(f"--history-window must be a number >= 0 or 'all', got {text!r}.")
+    return value
+
+
+@app.command("import")
+@friendly
+def import_(
+    files: Annotated[list[Path], typer.Argument(help="Trajectory files or folders (searched recursively).")],
+    output: Annotated[Path, typer.Option("--out", help="srl-swe trajectory JSONL to write.")],
+    format: str = typer.Option("auto", "--format", help=FORMAT_HELP),
+    show: int = typer.Option(20, "--show", help="How many skipped records to list."),
+) -> None:
+    """Convert trajectories from SWE-agent, SWE-smith, mini-swe-agent, OpenHands / SWE-Gym or
+    OpenAI-chat files into srl-swe's JSONL. Records that do not parse are skipped and listed."""
+    trajectories, report = import_paths(files, format)
+    show_report(report, show)
+    if not trajectories:
+        fail("No trajectory could be imported; see the reasons above (or force a format with --format).")
+    write_jsonl(output, trajectories)
+    out.print(f"wrote {len(trajectories)} trajectories to {output}", highlight=False)
+
+
+@app.command("build")
+@friendly
+def build(
+    output: Annotated[Path, typer.Option("--out", help="Folder for the dataset (replaced if it holds one).")],
+    trajectories: Annotated[list[Path] | None, typer.Option("--trajectories", help="Files or folders (default: the bundled tasks' experts).")] = None,
+    history_window: str = typer.Option("2", "--history-window", help="Earlier expert steps in each prompt, or 'all'."),
+    only_resolved: bool = typer.Option(False, "--only-resolved", help="Keep only trajectories that resolved their task."),
+    val_fraction: float = typer.Option(0.05, "--val-fraction", help="Share of trajectories held out for validation."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the train/validation split."),
+    format: str = typer.Option("auto", "--format", help=FORMAT_HELP),
+    sft: Annotated[Path | None, typer.Option("--sft", help="Also write the SFT conversations (JSONL) here.")] = None,
+    sft_thoughts: bool = typer.Option(True, "--sft-thoughts/--no-sft-thoughts", help="Keep the expert's thoughts in the SFT export."),
+    sft_style: str = typer.Option("tool_calls", "--sft-style", help="tool_calls (OpenAI) or text (the env's own turns)."),
+    show: int = typer.Option(20, "--show", help="How many skipped records to list."),
+) -> None:
+    """Expand expert trajectories into one SRL instance per step and save a Hugging Face dataset
+    (train / validation split by trajectory), loadable with `datasets.load_from_disk`."""
+    # Imported here: `datasets` is heavy and only this command needs it.
+    from srl_swe.srl.dataset import build_dataset, bundled_expert_files
+    from srl_swe.srl.sft import export_sft
+
+    window = parse_window(history_window)
+    sources = list(trajectories or bundled_expert_files())
+    if not sources:
+        fail("No --trajectories given and no bundled task has an expert trajectory (tasks/*/trajectories/expert.jsonl).")
+    loaded, report = import_paths(sources, format)
+    show_report(report, show)
+    built = build_dataset(loaded, output, window, only_resolved, val_fraction, seed, progress=True)
+    rows = ", ".join(f"{name} {len(split)}" for name, split in built.items())
+    out.print(f"wrote {output}: {rows} instances from {len(loaded)} trajectories", highlight=False)
+    if sft is not None:
+        kept = [t for t in loaded if t.outcome.resolved] if only_resolved else loaded
+        count = export_sft(kept, sft, with_thoughts=sft_thoughts, style=sft_style)
+        out.print(f"wrote {count} SFT conversations to {sft}", highlight=False)
+
+
+@app.command("record")
+@friendly
+def record(
+    tasks: Annotated[list[str], typer.Option("--tasks", help="Task ids (repeat, or comma-separated), or 'all'.")],
+    model: Annotated[str, typer.Option("--model", help="OpenAI-compatible base URL (e.g. http://localhost:8000/v1) or a model name.")],
+    output: Annotated[Path, typer.Option("--out", help="JSONL to write the resolving trajectories to (replaced).")],
+    attempts: int = typer.Option(1, "--attempts", min=1, help="Episodes per task."),
+    model_name: str | None = typer.Option(None, "--model-name", help="Model to ask for (default: the server's first)."),
+    temperature: float = typer.Option(0.7, "--temperature"),
+    max_steps: int | None = typer.Option(None, "--max-steps", help="Steps per episode (default: envs/rlvr.yaml)."),
+    first_success: bool = typer.Option(False, "--first-success", help="Stop a task's attempts at its first resolving one."),
+    tools: bool = typer.Option(False, "--tools", help="Send the tool schemas and accept OpenAI tool_calls."),
+    tasks_dir: Annotated[Path | None, typer.Option("--tasks-dir", help="Task registry (default: the project's tasks/).")] = None,
+) -> None:
+    """Run a teacher in the rlvr environment and keep only the trajectories that resolve their task."""
+    from srl_swe.tasks.registry import list_tasks
+    from srl_swe.trajectories.collect import Attempt, collect
+    from srl_swe.trajectories.teacher import Teacher
+
+    wanted = [t.strip() for item in tasks for t in item.split(",") if t.strip()]
+    if wanted == ["all"]:
+        wanted = list_tasks(tasks_dir)
+    if not wanted:
+        fail("No tasks: pass --tasks ID (or 'all' with a non-empty task registry).")
+    teacher = Teacher.connect(model, model_name, temperature=temperature)
+    console.print(f"teacher {teacher.model} at {teacher.base_url}: {len(wanted)} task(s) x {attempts} attempt(s)", highlight=False)
+
+    def show(a: Attempt) -> None:
+        mark = "[green]resolved[/]" if a.resolved else "[red]not resolved[/]"
+        console.print(f"  {a.task_id} #{a.attempt}: {mark} after {a.steps} steps ({a.format_errors} format errors, ended by {a.ended_by})", highlight=False)
+
+    settings = {"max_steps": max_steps} if max_steps is not None else {}
+    result = collect(wanted, teacher, attempts, tasks_dir, first_success, tools, on_attempt=show, **settings)
+    write_jsonl(output, result.kept)
+    out.print(f"kept {len(result.kept)} of {len(result.attempts)} trajectories (resolving ones) in {output}", highlight=False)

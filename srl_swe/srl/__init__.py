@@ -1,0 +1,1 @@
+"""Supervised Reinforcement Learning data: step-wise instances from expert trajectories, rewards."""

@@ -1,0 +1,91 @@
+"""Chat messages -> steps, for every format whose trajectory *is* a message list (SWE-smith,
+OpenHands / SWE-Gym, mini-swe-agent, plain OpenAI chat). Each format says how an assistant message
+becomes actions and how an observation message becomes text; the walk is the same for all.
+
+An assistant turn with no parseable action was a format error the agent was told about: it never
+ran, so it is left out (with its feedback message) and noted in the report."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from srl_swe.errors import FormatError
+from srl_swe.tools.actions import Action
+from srl_swe.trajectories.importers.common import text_of
+from srl_swe.trajectories.importers.report import ImportReport, Where
+from srl_swe.trajectories.schema import Step
+
+
+@dataclass
+class Call:
+    """One action of an assistant turn; `call_id` matches its `tool` message when there is one."""
+
+    action: Action
+    call_id: str | None = None
+
+
+@dataclass
+class Turn:
+    thought: str
+    calls: list[Call]
+
+
+# An assistant message -> its thought and calls (no calls: a pure thought, e.g. OpenHands `think`).
+# Raises FormatError when the turn holds no valid action (a turn to leave out).
+ActionReader = Callable[[dict], Turn]
+ObservationReader = Callable[[str], str]
+
+
+@dataclass
+class _Open:
+    thought: str
+    call: Call
+    observations: list[str] = field(default_factory=list)
+
+
+def chat_steps(
+    messages: list[dict],
+    read_action: ActionReader,
+    read_observation: ObservationReader,
+    where: Where,
+    report: ImportReport,
+) -> list[Step]:
+    steps: list[Step] = []
+    open_calls: list[_Open] = []
+    carried = ""  # a thought from a turn with no action goes to the next action's thought
+
+    def close() -> None:
+        steps.extend(Step(thought=o.thought, action=o.call.action, observation="\n".join(o.observations)) for o in open_calls)
+        open_calls.clear()
+
+    for index, message in enumerate(messages):
+        role = message.get("role")
+        if role == "assistant":
+            close()
+            try:
+                turn = read_action(message)
+            except FormatError as exc:
+                report.note(where, "turn without a valid action left out", f"message {index}: {str(exc).splitlines()[0]}")
+                continue
+            thought = "\n\n".join(t for t in (carried, turn.thought.strip()) if t)
+            if not turn.calls:
+                carried = thought
+                continue
+            carried = ""
+            open_calls.extend(_Open(thought if k == 0 else "", call) for k, call in enumerate(turn.calls))
+        elif role in ("user", "tool") and open_calls:
+            text = read_observation(text_of(message.get("content")))
+            target = _match(open_calls, message.get("tool_call_id"))
+            target.observations.append(text)
+    close()
+    return steps
+
+
+def _match(open_calls: list[_Open], call_id: str | None) -> _Open:
+    """The call a tool message answers: by id when given, else the first still without output."""
+    if call_id:
+        for item in open_calls:
+            if item.call.call_id == call_id:
+                return item
+    return next((o for o in open_calls if not o.observations), open_calls[-1])

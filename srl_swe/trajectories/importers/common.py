@@ -1,0 +1,114 @@
+"""Helpers every importer shares: message text, the issue inside a first user message, observation
+clipping, and the checks that make a record a usable trajectory."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from srl_swe.env.prompts import truncate_middle
+from srl_swe.tools.actions import Action
+from srl_swe.trajectories.importers.report import ImportReport, Where
+from srl_swe.trajectories.schema import Outcome, Step, Trajectory
+
+# Observations are clipped again (to a few thousand characters) when prompts are rendered; this cap
+# only keeps a runaway `cat` of a binary file from making one JSONL line hundreds of megabytes.
+MAX_OBSERVATION_CHARS = 100_000
+
+_ISSUE_TAGS = [
+    re.compile(r"<pr_description>\s*(?:Consider the following PR description:\s*)?(.*?)\s*</pr_description>", re.S),
+    re.compile(r"<issue>\s*(.*?)\s*</issue>", re.S),
+    re.compile(r"<problem_statement>\s*(.*?)\s*</problem_statement>", re.S),
+    re.compile(r"<issue_description>\s*(.*?)\s*</issue_description>", re.S),
+]
+
+
+class SkipRecord(Exception):
+    """A record that cannot become a trajectory; `kind` is what the report counts."""
+
+    def __init__(self, kind: str, detail: str):
+        super().__init__(f"{kind}: {detail}")
+        self.kind = kind
+        self.detail = detail
+
+
+def text_of(content: Any) -> str:
+    """Message content as text: a string, or OpenAI content parts ([{"type": "text", "text": ...}])."""
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(p.get("text", "") if isinstance(p, dict) else str(p) for p in content)
+    raise SkipRecord("bad record", f"message content is a {type(content).__name__}")
+
+
+def messages_of(record: Any, *keys: str) -> list[dict]:
+    """The chat messages of a record: a list itself, or under one of `keys` (a list or a JSON string)."""
+    value = record
+    if isinstance(record, dict):
+        value = next((record[k] for k in keys if k in record), None)
+        if value is None:
+            raise SkipRecord("bad record", f"no {' / '.join(repr(k) for k in keys)} field")
+    if isinstance(value, str):
+        value = json.loads(value)
+    if not isinstance(value, list) or not all(isinstance(m, dict) for m in value):
+        raise SkipRecord("bad record", "messages must be a list of objects")
+    return value
+
+
+def problem_from_messages(messages: list[dict]) -> str:
+    """The issue: the first user message, inside a known tag when it has one."""
+    first = next((text_of(m.get("content")) for m in messages if m.get("role") == "user"), "")
+    for pattern in _ISSUE_TAGS:
+        match = pattern.search(first)
+        if match:
+            return match.group(1).strip()
+    return first.strip()
+
+
+def task_id_of(record: Any, where: Where) -> str:
+    if isinstance(record, dict):
+        for key in ("instance_id", "task_id", "id", "traj_id"):
+            if isinstance(record.get(key), str) and record[key]:
+                return record[key]
+    return f"{where.file.rsplit('/', 1)[-1]}:{where.line}" if where.line else where.file.rsplit("/", 1)[-1]
+
+
+def clip(observation: str, where: Where, report: ImportReport, step: int) -> str:
+    if len(observation) <= MAX_OBSERVATION_CHARS:
+        return observation
+    report.note(where, "observation clipped", f"step {step}: {len(observation)} characters kept to {MAX_OBSERVATION_CHARS}")
+    return truncate_middle(observation, MAX_OBSERVATION_CHARS)
+
+
+def make_trajectory(
+    task_id: str,
+    problem: str,
+    steps: list[Step],
+    where: Where,
+    report: ImportReport,
+    *,
+    source: str,
+    resolved: bool | None = None,
+    diff: str | None = None,
+    model: str | None = None,
+) -> Trajectory:
+    if not steps:
+        raise SkipRecord("no steps", "the trajectory holds no action that parses")
+    steps = [s.model_copy(update={"observation": clip(s.observation, where, report, k)}) for k, s in enumerate(steps)]
+    if resolved is not None and not isinstance(resolved, bool):
+        raise SkipRecord("bad record", f"'resolved' must be true or false, got {resolved!r}")
+    return Trajectory(
+        task_id=task_id,
+        problem_statement=problem,
+        steps=steps,
+        outcome=Outcome(resolved=resolved, diff=diff or ""),
+        source=source,
+        model=model if isinstance(model, str) else None,
+    )
+
+
+def step(thought: str, action: Action, observation: str = "") -> Step:
+    return Step(thought=thought.strip(), action=action, observation=observation)

@@ -1,0 +1,28 @@
+"""srl-swe's own trajectory JSONL (`Trajectory` per line), as written by `data import` and `data record`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from srl_swe.trajectories.importers.common import SkipRecord, make_trajectory
+from srl_swe.trajectories.importers.report import ImportReport, Where
+from srl_swe.trajectories.schema import Trajectory
+
+NAME = "srl-swe"
+
+
+def convert(record: Any, where: Where, report: ImportReport) -> Trajectory:
+    trajectory = Trajectory.model_validate(record)
+    if not trajectory.steps:
+        raise SkipRecord("no steps", "the trajectory holds no steps")
+    return make_trajectory(
+        trajectory.task_id,
+        trajectory.problem_statement,
+        trajectory.steps,
+        where,
+        report,
+        source=trajectory.source,
+        resolved=trajectory.outcome.resolved,
+        diff=trajectory.outcome.diff,
+        model=trajectory.model,
+    )

@@ -1,0 +1,66 @@
+"""OpenHands / SWE-Gym trajectories: OpenAI chat messages where each assistant turn carries
+`tool_calls` (execute_bash, str_replace_editor, think, finish) answered by `tool` messages, under
+`messages` (or `trajectory`), with `instance_id`, `resolved`, `git_patch`. OpenHands' text mode
+(`<function=execute_bash>` in the content) is read too.
+
+OpenHands tools take a few parameters ours do not (`is_input`, `timeout`, `security_risk`, finish's
+`message`); they steer the runtime, not the action, so they are dropped. `think` is a thought, not a
+step. Any other tool (browser, IPython) has no counterpart here: the record is skipped."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from srl_swe.errors import FormatError
+from srl_swe.tools.actions import from_tool_call, parse
+from srl_swe.trajectories.importers import messages
+from srl_swe.trajectories.importers.chat import Call, Turn
+from srl_swe.trajectories.importers.common import SkipRecord, text_of
+from srl_swe.trajectories.importers.report import ImportReport, Where
+from srl_swe.trajectories.schema import Trajectory
+
+NAME = "openhands"
+
+RUNTIME_PARAMETERS = {"is_input", "timeout", "security_risk", "impl_source", "message", "task_completed", "outputs", "thought"}
+_TEXT_PARAMETER = re.compile(r"<parameter=(" + "|".join(sorted(RUNTIME_PARAMETERS)) + r")>.*?</parameter>\n?", re.S)
+
+
+def read_action(message: dict) -> Turn:
+    content = text_of(message.get("content"))
+    tool_calls = message.get("tool_calls")
+    if not tool_calls:
+        if "<function=think>" in content:
+            return Turn(re.sub(r"</?(?:function|parameter)[^>]*>", "", content), [])
+        parsed = parse(_TEXT_PARAMETER.sub("", content))
+        return Turn(parsed.thought, [Call(parsed.action)])
+    thought = content or text_of(message.get("reasoning_content"))
+    calls = []
+    for call in tool_calls:
+        function = call.get("function", {})
+        arguments = _arguments(function.get("arguments"))
+        if function.get("name") == "think":
+            thought = "\n\n".join(t for t in (thought, str(arguments.get("thought", ""))) if t)
+            continue
+        kept = {k: v for k, v in arguments.items() if k not in RUNTIME_PARAMETERS}
+        try:
+            calls.append(Call(from_tool_call({"name": function.get("name"), "arguments": kept}), call.get("id")))
+        except FormatError as exc:
+            raise SkipRecord("unsupported tool call", str(exc).splitlines()[0]) from exc
+    return Turn(thought, calls)
+
+
+def _arguments(raw: Any) -> dict:
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw) if raw.strip() else {}
+        except json.JSONDecodeError as exc:
+            raise FormatError(f"tool call arguments are not JSON ({exc.msg})") from exc
+    if not isinstance(raw, dict):
+        raise FormatError("tool call arguments must be an object")
+    return raw
+
+
+def convert(record: Any, where: Where, report: ImportReport) -> Trajectory:
+    return messages.convert(record, where, report, source=NAME, reader=read_action)
