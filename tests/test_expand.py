@@ -1,12 +1,19 @@
 """Step-wise expansion: one instance per expert step, with exactly the right earlier steps in the
-prompt, the canonical expert action as target, and the thought kept apart."""
+prompt, the canonical expert action as target, the thought kept apart, and the task's workdir named
+as the env names it."""
 
 from __future__ import annotations
 
 import pytest
 
+from srl_swe.env.episode import Episode
 from srl_swe.env.prompts import DEFAULT_SYSTEM_PROMPT, step_prompt
+from srl_swe.env.spec import EnvSpec
+from srl_swe.errors import TaskError
+from srl_swe.srl.dataset import build_dataset, task_workdirs
 from srl_swe.srl.expand import expand
+from srl_swe.tasks.registry import save_task
+from srl_swe.tasks.spec import TaskSpec
 from srl_swe.tools.actions import bash, canonical, submit
 from srl_swe.trajectories.schema import Step, Trajectory
 
@@ -59,3 +66,47 @@ def test_long_observations_are_cut_to_the_budget():
     trajectory.steps[0].observation = "a" * 10_000
     prompt = list(expand(trajectory, observation_budget=1000))[1]["prompt"]
     assert len(prompt[-1]["content"]) < 1100 and "characters omitted" in prompt[-1]["content"]
+
+
+# ------------------------------------------------------------------ the task's workdir in the prompt
+
+def test_workdir_is_named_in_the_issue_message():
+    trajectory = five_steps()
+    default = list(expand(trajectory))[0]["prompt"][1]["content"]
+    moved = list(expand(trajectory, workdir="/src/app"))[0]["prompt"][1]["content"]
+    assert "checked out at /testbed." in default
+    assert "checked out at /src/app." in moved and "/testbed" not in moved
+
+
+@pytest.mark.parametrize("workdir", ["/testbed", "/src/app"])
+def test_offline_prompts_equal_the_env_episode_prompts_for_any_workdir(workdir):
+    """What the env shows at step k of an srl episode (expert actions, their observations) is
+    exactly the dataset's prompt for step k, given the task's workdir."""
+    trajectory = five_steps()
+    task = TaskSpec(instance_id=trajectory.task_id, problem_statement=trajectory.problem_statement, workdir=workdir)
+    env_spec = EnvSpec(history_window=2, observation_budget=500)
+    offline = list(expand(trajectory, 2, env_spec.system_prompt, env_spec.observation_budget, workdir=workdir))
+    episode = Episode(task=task, expert=trajectory, started=0.0)
+    for k, step in enumerate(trajectory.steps):
+        assert offline[k]["prompt"] == episode.messages(env_spec), f"step {k}"
+        episode.history.append((canonical(step.action), step.observation))
+
+
+def test_build_dataset_takes_each_task_workdir_from_the_registry(tmp_path):
+    tasks_dir = tmp_path / "tasks"
+    known = five_steps().model_copy(update={"task_id": "moved-1"})
+    unknown = five_steps().model_copy(update={"task_id": "imported-9"})
+    save_task(TaskSpec(instance_id="moved-1", problem_statement="Fix the thing.", workdir="/src/app"), tasks_dir)
+    built = build_dataset([known, unknown], tmp_path / "srl", val_fraction=0.0, tasks_dir=tasks_dir)["train"]
+    issues = {row["task_id"]: row["prompt"][1]["content"] for row in built if row["step"] == 0}
+    assert "checked out at /src/app." in issues["moved-1"]
+    assert "checked out at /testbed." in issues["imported-9"]  # not in the registry: the default
+    assert task_workdirs(["moved-1", "imported-9"], tasks_dir) == {"moved-1": "/src/app"}
+
+
+def test_a_registered_task_with_a_broken_spec_is_an_error_not_a_default(tmp_path):
+    tasks_dir = tmp_path / "tasks"
+    save_task(TaskSpec(instance_id="moved-1", workdir="/src/app"), tasks_dir)
+    (tasks_dir / "moved-1" / "task.yaml").write_text("instance_id: moved-1\nworkdir: [not, a, path]\n")
+    with pytest.raises(TaskError, match="workdir"):
+        task_workdirs(["moved-1"], tasks_dir)

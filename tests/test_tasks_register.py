@@ -64,11 +64,12 @@ def test_add_from_base_commit_and_patch_files(registry, repo, tmp_path):
     result = tasks("add", "--repo", repo.path, "--base-commit", repo.base, "--patch", tmp_path / "fix.diff",
                    "--test-patch", tmp_path / "tests.diff", "--id", "textstat-2",
                    "--problem-statement", f"@{tmp_path / 'issue.md'}", "--tasks-dir", registry,
-                   "--setup", "python -c 'open(\"BUILD_INFO\", \"w\").write(\"built\")'")
+                   "--source", "vendor/textstat (mirror)", "--setup", "python -c 'open(\"BUILD_INFO\", \"w\").write(\"built\")'")
     assert result.exit_code == 0, result.output
     spec = load_task("textstat-2", registry)
     assert (spec.FAIL_TO_PASS, spec.PASS_TO_PASS) == (F2P, P2P)
     assert spec.problem_statement == "word_count('a  b') says 3\n"
+    assert (spec.source, spec.repo) == ("vendor/textstat (mirror)", "textstat")  # --source names it; repo is unchanged
     with task_sandbox(spec, registry) as sandbox:  # setup ran at build time; its output leaves the tree clean
         assert sandbox.run("cat BUILD_INFO; echo; git status --porcelain; stat -c %U BUILD_INFO").output.split() == ["built", "agent"]
     assert tasks("remove", "textstat-2", "--tasks-dir", registry).exit_code == 0

@@ -66,6 +66,7 @@ def build(
     sft_thoughts: bool = typer.Option(True, "--sft-thoughts/--no-sft-thoughts", help="Keep the expert's thoughts in the SFT export."),
     sft_style: str = typer.Option("tool_calls", "--sft-style", help="tool_calls (OpenAI) or text (the env's own turns)."),
     show: int = typer.Option(20, "--show", help="How many skipped records to list."),
+    tasks_dir: Annotated[Path | None, typer.Option("--tasks-dir", help="Task registry: the default experts, and each task's workdir for the prompts (default: the project's tasks/).")] = None,
 ) -> None:
     """Expand expert trajectories into one SRL instance per step and save a Hugging Face dataset
     (train / validation split by trajectory), loadable with `datasets.load_from_disk`."""
@@ -74,12 +75,12 @@ def build(
     from srl_swe.srl.sft import export_sft
 
     window = parse_window(history_window)
-    sources = list(trajectories or bundled_expert_files())
+    sources = list(trajectories or bundled_expert_files(tasks_dir))
     if not sources:
         fail("No --trajectories given and no bundled task has an expert trajectory (tasks/*/trajectories/expert.jsonl).")
     loaded, report = import_paths(sources, format)
     show_report(report, show)
-    built = build_dataset(loaded, output, window, only_resolved, val_fraction, seed, progress=True)
+    built = build_dataset(loaded, output, window, only_resolved, val_fraction, seed, progress=True, tasks_dir=tasks_dir)
     rows = ", ".join(f"{name} {len(split)}" for name, split in built.items())
     out.print(f"wrote {output}: {rows} instances from {len(loaded)} trajectories", highlight=False)
     if sft is not None:

@@ -84,6 +84,7 @@ def add(
     timeout: float = typer.Option(600, help="Seconds one test run may take."),
     replace: bool = typer.Option(False, help="Overwrite a task with the same id."),
     setup_network: bool = typer.Option(False, help="Let --setup commands reach the network (your own machine only)."),
+    source: str = typer.Option(None, help="Recorded as the task's source (default: the --repo path or URL)."),
     tasks_dir: Path = TasksDir,
 ) -> None:
     """Register a task from a fix commit, or a base commit plus patch files.
@@ -93,7 +94,7 @@ def add(
 
     options = RegisterOptions(task_id=task_id, problem_statement=_text_or_file(problem_statement),
                               test_command=test_command, setup=setup or [], timeout=timeout, replace=replace,
-                              setup_network=setup_network)
+                              setup_network=setup_network, source=source)
     if fix_commit and not (base_commit or patch or test_patch):
         spec = register_fix_commit(repo, fix_commit, options, tasks_dir, log=_log)
     elif base_commit and patch and not fix_commit:

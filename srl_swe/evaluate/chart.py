@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
+import io
 from pathlib import Path
+
+from srl_swe.atomic import write_bytes
 
 COLORS = {"resolved": "#2e7d32", "unresolved": "#f9a825", "empty_patch": "#9e9e9e", "error": "#c62828", "missing": "#e0e0e0"}
 
@@ -42,12 +43,9 @@ def write_chart(path: Path, instance_ids: list[str], records: dict) -> None:
     right.set_ylabel("attempts")
     right.set_title(f"steps per attempt (n={len(every)})")
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".png")
-    os.close(fd)
+    buffer = io.BytesIO()
     try:
-        fig.savefig(tmp, dpi=110)
-        os.replace(tmp, path)
+        fig.savefig(buffer, format="png", dpi=110)
     finally:
         plt.close(fig)
-        Path(tmp).unlink(missing_ok=True)
+    write_bytes(path, buffer.getvalue())

@@ -11,12 +11,12 @@ Every file is written atomically, result.json last: an attempt whose result.json
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
+
+from srl_swe.atomic import write_json, write_text  # also imported from here by other modules
 
 Status = Literal["resolved", "unresolved", "empty_patch", "error"]
 PREDICTION_KEYS = ("instance_id", "model_name_or_path", "model_patch")
@@ -41,22 +41,6 @@ class InstanceRecord(BaseModel):
     submitted: bool = False
     similarity: float | None = None
     duration_s: float = 0.0
-
-
-def write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def write_json(path: Path, data: Any) -> None:
-    write_text(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 def attempt_dir(out: Path, instance_id: str, attempt: int) -> Path:

@@ -6,7 +6,6 @@ build never leaves a half dataset."""
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import shutil
@@ -17,9 +16,10 @@ from pathlib import Path
 import datasets
 import pyarrow as pa
 
+from srl_swe.atomic import write_json
 from srl_swe.env.prompts import DEFAULT_OBSERVATION_BUDGET, DEFAULT_SYSTEM_PROMPT
 from srl_swe.errors import ConfigError
-from srl_swe.srl.expand import DEFAULT_HISTORY_WINDOW, expand
+from srl_swe.srl.expand import DEFAULT_HISTORY_WINDOW, DEFAULT_WORKDIR, expand
 from srl_swe.trajectories.schema import Trajectory
 
 DEFAULT_VAL_FRACTION = 0.05
@@ -97,15 +97,19 @@ def build_dataset(
     system_prompt: str = DEFAULT_SYSTEM_PROMPT,
     observation_budget: int = DEFAULT_OBSERVATION_BUDGET,
     progress: bool = False,
+    tasks_dir: str | Path | None = None,
 ) -> datasets.DatasetDict:
     """Write the dataset to `out_dir` (replacing a dataset already there) and return it, loaded
     from disk (memory-mapped). `only_resolved` keeps trajectories whose outcome is resolved.
-    Splits: `train`, and `validation` when any trajectory is held out."""
+    Splits: `train`, and `validation` when any trajectory is held out. Prompts name the workdir
+    of each trajectory's task in the registry `tasks_dir` (/testbed for tasks it does not hold),
+    so they match what the env shows."""
     kept = [t for t in trajectories if t.outcome.resolved] if only_resolved else list(trajectories)
     if not kept:
         hint = " (--only-resolved kept none: no trajectory is marked resolved)" if only_resolved and trajectories else ""
         raise ConfigError(f"No trajectories to build a dataset from{hint}; pass --trajectories FILE_OR_DIR.")
     held_out = split_indices(len(kept), val_fraction, seed)
+    workdirs = task_workdirs({t.task_id for t in kept}, tasks_dir)
     out_dir = Path(out_dir)
     _check_target(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -114,7 +118,8 @@ def build_dataset(
         try:
             for index, trajectory in _progress(kept, progress):
                 writer = writers["validation" if index in held_out else "train"]
-                for row in expand(trajectory, history_window, system_prompt, observation_budget):
+                workdir = workdirs.get(trajectory.task_id, DEFAULT_WORKDIR)
+                for row in expand(trajectory, history_window, system_prompt, observation_budget, workdir):
                     writer.add(row)
         finally:
             for writer in writers.values():
@@ -134,6 +139,16 @@ def build_dataset(
         _save_atomically(built, out_dir, info)
         del built  # the row files are removed with their folder; the saved copy is what we return
     return datasets.load_from_disk(str(out_dir))
+
+
+def task_workdirs(task_ids: Iterable[str], tasks_dir: str | Path | None = None) -> dict[str, str]:
+    """{task id: workdir} for the ids the registry holds. Imported trajectories often come from
+    tasks not registered here: those are absent (the caller uses /testbed). A registered task whose
+    task.yaml is broken is an error, not a silent default."""
+    from srl_swe.tasks.registry import list_tasks, load_task
+
+    known = set(list_tasks(tasks_dir))
+    return {task_id: load_task(task_id, tasks_dir).workdir for task_id in sorted(set(task_ids) & known)}
 
 
 def _progress(items: list, show: bool) -> Iterable[tuple[int, Trajectory]]:
@@ -158,7 +173,7 @@ def _save_atomically(built: datasets.DatasetDict, out_dir: Path, info: dict) -> 
     datasets.disable_progress_bars()  # our own progress shows; datasets' per-shard bars are noise
     try:
         built.save_to_disk(str(tmp))
-        (tmp / BUILD_INFO).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+        write_json(tmp / BUILD_INFO, info)
         if out_dir.exists():
             old = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}.old."))
             os.replace(out_dir, old / "dataset")

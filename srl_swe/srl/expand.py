@@ -2,7 +2,8 @@
 instances. Instance k's prompt is the system prompt, the issue, and the last `history_window`
 expert steps before k (action + observation), rendered by the env's own prompt renderer so offline
 and live prompts are identical; its target is the canonical expert action at k. The expert's
-thought at k is kept in its own column (for SFT); it is never part of the target."""
+thought at k is kept in its own column (for SFT); it is never part of the target. The issue message
+names the task's workdir, as the env's does, so pass the task's `workdir` when it is not /testbed."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from srl_swe.tools.actions import canonical
 from srl_swe.trajectories.schema import Trajectory
 
 DEFAULT_HISTORY_WINDOW = 2
+DEFAULT_WORKDIR = "/testbed"
 
 
 class Instance(TypedDict):
@@ -30,6 +32,7 @@ def expand(
     history_window: int | None = DEFAULT_HISTORY_WINDOW,
     system_prompt: str = DEFAULT_SYSTEM_PROMPT,
     observation_budget: int = DEFAULT_OBSERVATION_BUDGET,
+    workdir: str = DEFAULT_WORKDIR,
 ) -> Iterator[Instance]:
     """One instance per expert step, in order; `step` counts from 0. `history_window=None` keeps
     every earlier step."""
@@ -47,6 +50,7 @@ def expand(
                 window=history_window,
                 system_prompt=system_prompt,
                 observation_budget=observation_budget,
+                workdir=workdir,
             ),
             expert_action=actions[k],
             task_id=trajectory.task_id,

@@ -7,12 +7,11 @@ match whichever form the policy will be prompted in."""
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 
+from srl_swe.atomic import replacing
 from srl_swe.env.prompts import (
     DEFAULT_OBSERVATION_BUDGET,
     DEFAULT_SYSTEM_PROMPT,
@@ -59,22 +58,14 @@ def export_sft(
     """Write the conversations atomically; returns how many were written."""
     if style not in ("tool_calls", "text"):
         raise ValueError(f"Unknown SFT style {style!r}; use tool_calls or text.")
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     count = 0
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            for trajectory in trajectories:
-                record = {
-                    "task_id": trajectory.task_id,
-                    "messages": sft_messages(trajectory, with_thoughts, style, observation_budget=observation_budget),
-                    "tools": openai_tools() if style == "tool_calls" else [],
-                }
-                fh.write(json.dumps(record) + "\n")
-                count += 1
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with replacing(path) as fh:
+        for trajectory in trajectories:
+            record = {
+                "task_id": trajectory.task_id,
+                "messages": sft_messages(trajectory, with_thoughts, style, observation_budget=observation_budget),
+                "tools": openai_tools() if style == "tool_calls" else [],
+            }
+            fh.write(json.dumps(record) + "\n")
+            count += 1
     return count

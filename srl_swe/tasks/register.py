@@ -39,6 +39,7 @@ class RegisterOptions(BaseModel):
     timeout: float = 600
     replace: bool = False
     setup_network: bool = False  # let setup commands reach the network at image build time
+    source: str | None = None  # recorded as the task's `source` (default: the repo path or URL it came from)
 
 
 def register_fix_commit(repo: str, fix_commit: str, options: RegisterOptions | None = None,
@@ -91,7 +92,7 @@ def _register(source: str, clone: Path, base: str, patch: str, test_patch: str, 
     spec = parse_spec(dict(
         **fields, repo=gitrepo.repo_name(source), base_commit=base, patch=patch, test_patch=test_patch,
         test_command=options.test_command or TaskSpec.model_fields["test_command"].default,
-        setup=options.setup, source=source,
+        setup=options.setup, source=options.source or source,
     ), where="the new task")
     task_path(spec.instance_id, tasks_dir)  # a bad id fails before any work
     with staging(spec.instance_id, tasks_dir, replace=options.replace) as folder:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import yaml
 
+from srl_swe.atomic import write_text
 from srl_swe.errors import TaskError
 from srl_swe.tasks.spec import TASK_ID, TaskSpec, parse_spec
 
@@ -126,10 +127,7 @@ def staging(task_id: str, tasks_dir: Path | str | None = None, replace: bool = F
 
 def write_spec(folder: Path, spec: TaskSpec) -> None:
     """Write task.yaml into a (staging or existing) task folder, atomically."""
-    target = folder / TASK_FILE
-    tmp = target.with_name(f".{TASK_FILE}.tmp")
-    tmp.write_text(dump_spec(spec), encoding="utf-8")
-    os.replace(tmp, target)
+    write_text(folder / TASK_FILE, dump_spec(spec))
 
 
 def save_task(spec: TaskSpec, tasks_dir: Path | str | None = None, bundle: Path | None = None, replace: bool = False) -> Path:

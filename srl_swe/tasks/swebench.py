@@ -10,10 +10,9 @@ or '{image_name}' for SWE-smith.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
+from srl_swe.atomic import write_text
 from srl_swe.errors import TaskError
 from srl_swe.tasks.registry import list_tasks, load_task, save_task
 from srl_swe.tasks.spec import TaskSpec
@@ -60,17 +59,7 @@ def _with_image(spec: TaskSpec, record: dict, template: str | None, where: str) 
 
 def write_jsonl(specs: list[TaskSpec], path: Path | str) -> None:
     """Write SWE-bench records, one per line, atomically."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            for spec in specs:
-                f.write(json.dumps(spec.to_swebench(), ensure_ascii=False) + "\n")
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    write_text(path, "".join(json.dumps(spec.to_swebench(), ensure_ascii=False) + "\n" for spec in specs))
 
 
 def import_jsonl(path: Path | str, tasks_dir: Path | str | None = None, image_template: str | None = None,

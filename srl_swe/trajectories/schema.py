@@ -3,13 +3,12 @@ one trajectory per line."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from srl_swe.atomic import replacing
 from srl_swe.tools.actions import Action, canonical
 
 
@@ -55,15 +54,6 @@ def read_jsonl(path: str | Path) -> Iterator[Trajectory]:
 
 def write_jsonl(path: str | Path, trajectories: Iterable[Trajectory]) -> None:
     """Atomic: the file is complete or untouched."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            for trajectory in trajectories:
-                fh.write(trajectory.model_dump_json() + "\n")
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; these files are shared data
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with replacing(path) as fh:
+        for trajectory in trajectories:
+            fh.write(trajectory.model_dump_json() + "\n")

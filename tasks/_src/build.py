@@ -124,8 +124,14 @@ def load_defs(only: list[str] | None) -> list[TaskDef]:
 
 # ---------------------------------------------------------------- stage 1: register
 
+def source_of(task: TaskDef) -> str:
+    """The task's `source`: its sources here, not the throw-away repo it is registered from, so
+    that task.yaml is the same on every build."""
+    return f"tasks/_src/{task.library}"
+
+
 def is_current(task: TaskDef, repo: Path, base: str, fix: str) -> bool:
-    """The registered task has this base commit, these patches and this issue text."""
+    """The registered task has this base commit, these patches, this issue text and this source."""
     from srl_swe.errors import TaskError
     from srl_swe.tasks.gitrepo import split_fix
     from srl_swe.tasks.registry import load_task
@@ -135,8 +141,8 @@ def is_current(task: TaskDef, repo: Path, base: str, fix: str) -> bool:
     except TaskError:
         return False
     patch, test_patch = split_fix(repo, base, fix)
-    return (spec.base_commit, spec.patch, spec.test_patch, spec.problem_statement.strip()) == (
-        base, patch, test_patch, task.issue.strip())
+    return (spec.base_commit, spec.patch, spec.test_patch, spec.problem_statement.strip(), spec.source) == (
+        base, patch, test_patch, task.issue.strip(), source_of(task))
 
 
 def register(task: TaskDef, force: bool) -> str:
@@ -144,27 +150,13 @@ def register(task: TaskDef, force: bool) -> str:
         repo = Path(tmp) / task.library
         base, fix = make_repo(task, repo)
         if not force and is_current(task, repo, base, fix):
-            return "unchanged" if not stamp_source(task) else "unchanged (source stamped)"
+            return "unchanged"
         issue = Path(tmp) / "issue.md"
         issue.write_text(task.issue.strip() + "\n", encoding="utf-8")
         replace = ["--replace"] if (TASKS_DIR / task.id / "task.yaml").exists() else []
         cli("tasks", "add", "--repo", str(repo), "--fix-commit", fix, "--id", task.id,
-            "--problem-statement", f"@{issue}", *replace)
-        stamp_source(task)
+            "--problem-statement", f"@{issue}", "--source", source_of(task), *replace)
         return "replaced" if replace else "registered"
-
-
-def stamp_source(task: TaskDef) -> bool:
-    """Point the task's `source` at its sources here rather than at the throw-away repo it was
-    registered from, so that task.yaml is the same on every build. True if it was rewritten."""
-    from srl_swe.tasks.registry import load_task, task_path, write_spec
-
-    spec = load_task(task.id, TASKS_DIR)
-    source = f"tasks/_src/{task.library}"
-    if spec.source == source:
-        return False
-    write_spec(task_path(task.id, TASKS_DIR), spec.model_copy(update={"source": source}))
-    return True
 
 
 def cli(*args: str) -> str:
