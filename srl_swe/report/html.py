@@ -9,6 +9,7 @@ import html
 import json
 from pathlib import Path
 
+from srl_swe.atomic import write_text
 from srl_swe.report.model import Report, Table
 
 _STYLE = """
@@ -126,7 +127,5 @@ def _viewer(report: Report) -> str:
 def write(report: Report, path: str | Path) -> Path:
     """Write the page atomically."""
     path = Path(path)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(render(report), encoding="utf-8")
-    tmp.replace(path)
+    write_text(path, render(report))
     return path

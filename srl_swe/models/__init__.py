@@ -1,0 +1,1 @@
+"""Models: the tiny local model and resolution of `--model` names."""

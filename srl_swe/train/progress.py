@@ -1,0 +1,30 @@
+"""A rich progress bar for training loops, resumable (starts at the resumed step)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+
+@contextmanager
+def progress_bar(title: str, total: int, done: int = 0) -> Iterator[Callable[..., None]]:
+    """Yields `advance(**shown)`: one step done, with a few values shown beside the bar."""
+    columns = [TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+               TimeRemainingColumn(), TextColumn("{task.fields[shown]}")]
+    with Progress(*columns, console=Console(stderr=True), transient=False) as bar:
+        task = bar.add_task(title, total=total, completed=done, shown="")
+
+        def advance(**shown: float) -> None:
+            bar.update(task, advance=1, shown="  ".join(f"{k}={v:.3g}" for k, v in shown.items()))
+
+        yield advance
