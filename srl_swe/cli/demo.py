@@ -47,8 +47,7 @@ def view(
         from srl_swe.demo import summary
         from srl_swe.demo.store import is_partial, read_results
 
-        report = summary.build(folder, read_results(folder), is_partial(folder), 0.0)
-        report.headline.pop("elapsed", None)
+        report = summary.build(folder, read_results(folder), is_partial(folder))
     else:
         report = report_for(folder)
     out.print(str(html.write(report, page or folder / "report.html")))

@@ -32,15 +32,20 @@ class DemoConfig(BaseModel):
 
 class Budget(BaseModel):
     """Sizes of the training and evaluation stages for a time budget on a 2-core CPU machine with
-    the tiny model. A real model on a GPU takes the same sizes scaled by `--minutes`."""
+    the tiny model (settings as in benchmarks/learning.py, where they were tuned). A real model on a
+    GPU takes the same sizes scaled by `--minutes`."""
 
     model_config = ConfigDict(extra="forbid")
 
     sft_steps: int
+    sft_lr: float = 5e-3  # a random-init tiny model under LoRA needs a far larger rate than the 5e-6 default
     srl_steps: int
-    srl_batch_prompts: int
+    srl_lr: float = 1e-4
+    srl_batch_prompts: int = 4
     group_size: int = 8  # the paper's
-    max_new_tokens: int
+    max_prompt_tokens: int = 512  # prompts keep their last N tokens
+    observation_budget: int = 1000
+    max_new_tokens: int = 192
     eval_max_steps: int
     val_fraction: float
 
@@ -48,11 +53,9 @@ class Budget(BaseModel):
 def budget_for(minutes: float, n_tasks: int) -> Budget:
     scale = max(minutes / 15.0, 0.1)
     return Budget(
-        sft_steps=max(10, int(80 * scale)),
-        srl_steps=max(2, int(12 * scale)),
-        srl_batch_prompts=4 if minutes < SHORT_BUDGET_MINUTES else 8,
-        max_new_tokens=96 if minutes < SHORT_BUDGET_MINUTES else 160,
-        eval_max_steps=3 if minutes < SHORT_BUDGET_MINUTES else 6,
+        sft_steps=max(60, int(200 * scale)),
+        srl_steps=max(2, int(8 * scale)),
+        eval_max_steps=3 if minutes < SHORT_BUDGET_MINUTES else 4,
         val_fraction=max(1.0 / n_tasks, 0.25),
     )
 

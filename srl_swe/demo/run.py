@@ -46,10 +46,10 @@ def run_demo(config: DemoConfig, console: Console) -> dict:
     """Run (or resume) the demo; returns the headline numbers. Raises KeyboardInterrupt after
     writing a partial report when interrupted."""
     ctx = context(config, console)
+    _quiet_libraries()
     store = StageStore(ctx.out, config.fingerprint())
     console.print(f"[bold]srl-swe demo[/]: {len(ctx.tasks)} tasks, model {config.model}, budget {config.minutes:g} min, "
                   f"output {ctx.out}")
-    started = time.monotonic()
     interrupted = False
     try:
         for number, (name, title, stage) in enumerate(STAGES, 1):
@@ -65,7 +65,7 @@ def run_demo(config: DemoConfig, console: Console) -> dict:
         interrupted = True
         console.print("[yellow]interrupted: writing a partial report; run the same command again to resume[/]")
     store.mark_partial(interrupted)
-    report = summary.build(ctx.out, store.results(), interrupted, time.monotonic() - started)
+    report = summary.build(ctx.out, store.results(), interrupted)
     page = summary.write(ctx.out, report)
     console.print(f"report: {page}")
     for key, value in report.headline.items():
@@ -73,3 +73,15 @@ def run_demo(config: DemoConfig, console: Console) -> dict:
     if interrupted:
         raise KeyboardInterrupt
     return report.headline
+
+
+def _quiet_libraries() -> None:
+    """The stages' own progress bars say what is happening; transformers' per-load bars and its
+    deprecation notices would bury them."""
+    import warnings
+
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()
+    warnings.filterwarnings("ignore", category=FutureWarning, module="transformers")

@@ -97,5 +97,6 @@ def build_data(ctx: Context) -> dict:
 
     trajectories = [expert(t, ctx.tasks_dir) for t in ctx.tasks]
     built = build_dataset(trajectories, ctx.path("data"), history_window=2, val_fraction=ctx.budget.val_fraction,
-                          seed=ctx.config.seed)
+                          seed=ctx.config.seed, observation_budget=ctx.budget.observation_budget,
+                          tasks_dir=ctx.tasks_dir)
     return {split: {"rows": built[split].num_rows, "tasks": sorted(set(built[split]["task_id"]))} for split in built}

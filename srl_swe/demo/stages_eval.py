@@ -8,6 +8,8 @@ from srl_swe.evaluate.policies import PolicySettings
 from srl_swe.evaluate.runner import EvalConfig, run_eval
 from srl_swe.train.progress import progress_bar
 
+BOUND_MAX_STEPS = 30
+
 
 def policies(ctx: Context) -> dict[str, PolicySettings]:
     settings = {
@@ -26,10 +28,12 @@ def evaluate(ctx: Context) -> dict:
     runs = policies(ctx)
     with progress_bar("agentic evaluation", len(runs) * len(ctx.tasks)) as advance:
         for name, policy in runs.items():
+            # the bounds get the steps an expert needs; the models get the budget's
+            steps = BOUND_MAX_STEPS if policy.kind in ("replay", "noop") else ctx.budget.eval_max_steps
             config = EvalConfig(policy=policy, tasks=ctx.tasks, tasks_dir=ctx.tasks_dir, mode="agentic",
-                                workers=ctx.config.workers, max_steps=ctx.budget.eval_max_steps,
+                                workers=ctx.config.workers, max_steps=steps,
                                 out=ctx.path("eval", name))
             report = run_eval(config, on_done=lambda _record: advance())
             results[name] = {k: report.get(k) for k in ("resolved_instances", "total_instances", "resolve_rate",
                                                          "mean_steps", "format_error_rate", "mean_expert_similarity")}
-    return results
+    return {"policies": results}

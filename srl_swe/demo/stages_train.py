@@ -22,8 +22,11 @@ def sft(ctx: Context) -> dict:
     from srl_swe.train.sft import train_sft
 
     run_dir = _run_dir(ctx, "sft")
-    cfg = SFTConfig(model=ctx.config.model, data=str(ctx.path("data")), out=str(run_dir), max_steps=ctx.budget.sft_steps,
-                    seed=ctx.config.seed, save_every=max(5, ctx.budget.sft_steps // 4), batch_size=8)
+    b = ctx.budget
+    cfg = SFTConfig(model=ctx.config.model, data=str(ctx.path("data")), out=str(run_dir), max_steps=b.sft_steps,
+                    lr=b.sft_lr, seed=ctx.config.seed, save_every=max(5, b.sft_steps // 4), batch_size=8,
+                    with_thought=False, max_prompt_tokens=b.max_prompt_tokens,
+                    max_seq_tokens=b.max_prompt_tokens + b.max_new_tokens)
     last = train_sft(cfg, resume=latest_checkpoint(run_dir) is not None)
     return {"steps": cfg.max_steps, "last": last}
 
@@ -34,10 +37,12 @@ def srl(ctx: Context) -> dict:
     from srl_swe.train.srl import train_srl
 
     run_dir = _run_dir(ctx, "srl")
+    b = ctx.budget
     cfg = SRLConfig(model=ctx.config.model, init_from=adapter(ctx, "sft"), data=str(ctx.path("data")), out=str(run_dir),
-                    max_steps=ctx.budget.srl_steps, batch_prompts=ctx.budget.srl_batch_prompts,
-                    group_size=ctx.budget.group_size, max_new_tokens=ctx.budget.max_new_tokens, seed=ctx.config.seed,
-                    save_every=max(1, ctx.budget.srl_steps // 2), lr=1e-4)
+                    max_steps=b.srl_steps, lr=b.srl_lr, batch_prompts=b.srl_batch_prompts,
+                    generation_batch_prompts=b.srl_batch_prompts, group_size=b.group_size,
+                    max_new_tokens=b.max_new_tokens, max_prompt_tokens=b.max_prompt_tokens, seed=ctx.config.seed,
+                    save_every=max(1, b.srl_steps // 2))
     last = train_srl(cfg, resume=latest_checkpoint(run_dir) is not None)
     return {"steps": cfg.max_steps, "last": last}
 
@@ -59,6 +64,7 @@ def similarity(ctx: Context) -> dict:
     scores = {}
     with progress_bar("validation similarity", 3) as advance:
         for name, model in models(ctx).items():
-            scores[name] = mean_step_similarity(model, validation, max_new_tokens=ctx.budget.max_new_tokens)
+            scores[name] = mean_step_similarity(model, validation, max_new_tokens=ctx.budget.max_new_tokens,
+                                                max_prompt_tokens=ctx.budget.max_prompt_tokens)
             advance(**{name: scores[name]})
     return {"rows": validation.num_rows, "mean_similarity": scores}

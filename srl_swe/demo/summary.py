@@ -35,7 +35,7 @@ def headline(results: dict) -> dict[str, str]:
         lines["expert replay, rlvr resolved"] = _pct(sum(bool(x) for x in rlvr), len(rlvr))
     for name, score in results.get("similarity", {}).get("mean_similarity", {}).items():
         lines[f"validation similarity, {name}"] = f"{score:.3f}"
-    for name, row in results.get("evaluate", {}).items():
+    for name, row in results.get("evaluate", {}).get("policies", {}).items():
         lines[f"resolve rate, {name}"] = _pct(row["resolved_instances"] or 0, row["total_instances"] or 0)
     return lines
 
@@ -61,9 +61,10 @@ def tables(results: dict) -> list[Table]:
     return found
 
 
-def build(out: Path, results: dict, partial: bool, elapsed: float) -> Report:
+def build(out: Path, results: dict, partial: bool) -> Report:
     report = Report(title="srl-swe demo", partial=partial, headline=headline(results), tables=tables(results))
-    report.headline["elapsed"] = f"{elapsed / 60:.1f} min"
+    spent = sum(r.get("seconds", 0.0) for r in results.values())
+    report.headline["time in stages"] = f"{spent / 60:.1f} min"
     for name in ("sft", "srl"):
         run_dir = out / "train" / name
         if is_training_dir(run_dir):
