@@ -35,6 +35,7 @@ def _containers_of(pid: int) -> list:
     return docker_client().containers.list(all=True, filters={"label": f"srl_swe.pid={pid}"})
 
 
+@pytest.mark.timeout(1800)  # two demo runs on a 2-core machine
 def test_demo_interrupted_then_resumed(tmp_path):
     out = tmp_path / "demo"
     first = _demo(out)
