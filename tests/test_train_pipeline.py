@@ -31,9 +31,13 @@ def test_sft_then_srl_then_rlvr_on_two_bundled_tasks(base_image, tmp_path):
     DatasetDict({"train": Dataset.from_list(rows), "validation": Dataset.from_list(rows)}).save_to_disk(str(data))
 
     sft = tmp_path / "sft"
-    train_sft(load_config("sft", None, {"data": str(data), "out": str(sft), "max_steps": 15, "lr": 1e-2,
-                                        "batch_size": 4, "max_prompt_tokens": 2048, "save_every": 1000}))
-    assert read_metrics(sft)[-1]["loss"] < 0.2  # close to the expert, not exact: sampled episodes differ
+    # Annealed to a near-expert policy: at temperature 1 it then writes the ~70-token fix exactly in
+    # about 3 of 4 samples (seeds 0-3), so groups of 4 mix outcomes. A constant lr this high ends
+    # in a loss spike that leaves ~1 in 16 exact, and RLVR then finds no group to learn from.
+    train_sft(load_config("sft", None, {"data": str(data), "out": str(sft), "max_steps": 20, "lr": 1e-2,
+                                        "lr_scheduler": "cosine", "batch_size": 4, "max_prompt_tokens": 2048,
+                                        "save_every": 1000}))
+    assert read_metrics(sft)[-1]["loss"] < 0.05  # close to the expert, not exact: sampled episodes differ
 
     srl = tmp_path / "srl"
     train_srl(load_config("srl", None, {"data": str(data), "out": str(srl), "init_from": str(sft), "max_steps": 1,

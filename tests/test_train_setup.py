@@ -87,3 +87,22 @@ def test_sft_examples_put_the_thought_before_the_expert_action(tmp_path):
     assert len(examples) == len(rows())
     target = examples[2]["messages"][-1]["content"]
     assert target.startswith("<think>\nFix the operator.\n</think>\n<function=str_replace_editor>")
+
+
+def test_building_the_tiny_model_leaves_the_callers_rng_alone(tmp_path):
+    """The first `train` in a fresh cache builds the model inside its seeded run: if the build drew
+    from the global generator, LoRA's initial weights (and so every loss after step 1) would differ
+    from those of the same run repeated once the model is cached."""
+    import torch
+
+    from srl_swe.models.tiny import build_tiny_model
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.py").write_text("def add(a, b):\n    return a + b\n" * 50)
+    torch.manual_seed(123)
+    before = torch.get_rng_state()
+    first = build_tiny_model(tmp_path / "one", roots=[corpus])
+    assert torch.equal(torch.get_rng_state(), before)
+    second = build_tiny_model(tmp_path / "two", roots=[corpus])
+    assert (first / "model.safetensors").read_bytes() == (second / "model.safetensors").read_bytes()  # seeded

@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 # Bump when the recipe changes so cached builds are rebuilt.
-TINY_VERSION = "3"
+TINY_VERSION = "4"
 
 SPECIAL_TOKENS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
 # Atomic but decoded like text (not special): completions keep them after skip_special_tokens.
@@ -56,10 +56,12 @@ CHAT_TEMPLATE = "".join([
 
 
 def default_corpus_roots() -> list[Path]:
-    """The package's own sources and the bundled tasks (repos, expert trajectories), if present."""
+    """The bundled tasks (the libraries' code, issues, expert trajectories); the package's own
+    sources only where no tasks folder ships. Not the package first: the tokenizer, and so the
+    model, would change with every edit of srl-swe itself."""
     package = Path(__file__).resolve().parents[1]
-    roots = [package, package.parent / "tasks"]
-    return [r for r in roots if r.is_dir()]
+    tasks = package.parent / "tasks"
+    return [tasks] if tasks.is_dir() else [package]
 
 
 def iter_corpus(roots: Sequence[Path]) -> Iterator[str]:
@@ -142,8 +144,12 @@ def build_tiny_model(out_dir: str | Path, roots: Sequence[Path] | None = None, s
     tokenizer = train_tokenizer(default_corpus_roots() if roots is None else roots)
     eos_id = tokenizer.convert_tokens_to_ids("<|im_end|>")
     pad_id = tokenizer.convert_tokens_to_ids("<|endoftext|>")
-    torch.manual_seed(seed)
-    model = Qwen2ForCausalLM(tiny_config(len(tokenizer), eos_id, pad_id))
+    # A private RNG stream: the build runs inside a caller's seeded run (the first `train` in a
+    # fresh cache), and drawing the weights from the global generator would shift everything that
+    # caller draws next (LoRA's initial weights, dropout), so that run would differ from its repeats.
+    with torch.random.fork_rng(devices=[]):
+        torch.random.default_generator.manual_seed(seed)  # the weights are made on the CPU: leave CUDA's alone
+        model = Qwen2ForCausalLM(tiny_config(len(tokenizer), eos_id, pad_id))
     with torch.no_grad():
         # LoRA trains neither the (tied) embeddings nor the norms, so the logits an adapter can reach
         # are bounded by |h|*|e| = sqrt(width) * EMBED_SCALE; at scale 1 the best log-prob of a
