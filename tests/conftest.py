@@ -7,7 +7,7 @@ import pytest
 
 from srl_swe.sandbox import DockerSandbox, DockerSandboxConfig
 from srl_swe.sandbox.engine import docker_client
-from srl_swe.sandbox.lifecycle import LABEL, run_id
+from srl_swe.sandbox.lifecycle import LABEL, labelled, remove, run_id
 
 
 @pytest.fixture(scope="session")
@@ -25,7 +25,7 @@ def sandbox(base_image):
 
 def own_containers() -> list:
     """Containers of this test process's run, whatever their state."""
-    return docker_client().containers.list(all=True, filters={"label": f"{LABEL}={run_id()}"})
+    return labelled(docker_client(), f"{LABEL}={run_id()}")
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -36,8 +36,8 @@ def pytest_sessionfinish(session, exitstatus):
         print(f"\n[conftest] could not list containers after the run: {exc}")
         return
     if left:
-        names = ", ".join(c.short_id for c in left)
+        names = ", ".join(c["Id"][:12] for c in left)
         print(f"\n[conftest] FAIL: {len(left)} container(s) of this run were left behind: {names}")
         for container in left:
-            container.remove(force=True)
+            remove(docker_client(), container["Id"])
         session.exitstatus = 1

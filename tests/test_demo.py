@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from srl_swe.sandbox.engine import docker_client
+from srl_swe.sandbox.lifecycle import labelled
 
 pytestmark = [pytest.mark.docker, pytest.mark.train]
 
@@ -32,7 +33,7 @@ def _wait_for(path: Path, proc: subprocess.Popen, seconds: float) -> None:
 
 
 def _containers_of(pid: int) -> list:
-    return docker_client().containers.list(all=True, filters={"label": f"srl_swe.pid={pid}"})
+    return labelled(docker_client(), f"srl_swe.pid={pid}")
 
 
 @pytest.mark.timeout(1800)  # two demo runs on a 2-core machine

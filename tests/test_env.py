@@ -136,7 +136,7 @@ def test_garbage_policy_srl_ends_truncated_with_format_error_rewards(make_env):
 
 
 def test_garbage_policy_rlvr_200_steps_truncated_no_leak(tasks_dir):
-    before = {c.id for c in own_containers()}
+    before = {c["Id"] for c in own_containers()}
     with SWEEnv(task_id="tiny-calc", tasks_dir=tasks_dir, mode="rlvr", max_steps=200, max_format_errors=None) as env:
         env.reset(seed=1)
         garbage = UnicodeText(2000, seed=1)  # the action space's charset, shorter texts: a quick test
@@ -149,7 +149,7 @@ def test_garbage_policy_rlvr_200_steps_truncated_no_leak(tasks_dir):
                 break
     assert steps == 200 and truncated and not terminated and info["truncated_by"] == "max_steps"
     assert reward == 0.0 and info["grade"]["resolved"] is False
-    assert {c.id for c in own_containers()} == before
+    assert {c["Id"] for c in own_containers()} == before
 
 
 def test_bad_actions_yield_observations_and_episode_goes_on(make_env):
@@ -195,7 +195,7 @@ def test_warm_reset_reuses_container_and_restores_repo(make_env):
     env.reset(seed=0)
     assert env._sandbox.container_id != first
     assert env.step(bash("cat calc.py"))[4]["tool_observation"].startswith("def add")
-    assert first not in {c.id for c in own_containers()}
+    assert first not in {c["Id"] for c in own_containers()}
 
 
 def test_truncation_by_episode_timeout(make_env):
@@ -231,7 +231,7 @@ def test_close_removes_container_and_is_idempotent(make_env):
     env = make_env(mode="rlvr")
     env.reset(seed=0)
     cid = env._sandbox.container_id
-    assert cid in {c.id for c in own_containers()}
+    assert cid in {c["Id"] for c in own_containers()}
     env.close()
     env.close()
-    assert cid not in {c.id for c in own_containers()}
+    assert cid not in {c["Id"] for c in own_containers()}

@@ -17,7 +17,7 @@ from srl_swe.evaluate.outputs import PREDICTION_KEYS
 from srl_swe.evaluate.policies import PolicySettings
 from srl_swe.evaluate.runner import EvalConfig, run_eval
 from srl_swe.sandbox.engine import docker_client
-from srl_swe.sandbox.lifecycle import LABEL_PID
+from srl_swe.sandbox.lifecycle import LABEL_PID, labelled, remove
 from srl_swe.tasks.registry import list_tasks
 from tests.eval_tasks import make_clamp_tasks
 
@@ -73,7 +73,7 @@ def test_replay_resolves_every_bundled_task_and_noop_none(tmp_path, mode):
 
 
 def _own_containers_of(pid: int) -> list:
-    return docker_client().containers.list(all=True, filters={"label": f"{LABEL_PID}={pid}"})
+    return labelled(docker_client(), f"{LABEL_PID}={pid}")
 
 
 def test_killed_run_resumes_to_the_same_totals(tmp_path, clamp_tasks):
@@ -94,7 +94,7 @@ def test_killed_run_resumes_to_the_same_totals(tmp_path, clamp_tasks):
         if proc.poll() is None:
             proc.kill()
         for container in _own_containers_of(proc.pid):  # what SIGKILL left behind
-            container.remove(force=True)
+            remove(docker_client(), container["Id"])
     done_before = {i for i in ids if (out / "logs" / i / "result.json").exists()}
     assert ids[0] in done_before and len(done_before) < len(ids), "kill the run mid-way"
     assert not (out / "report.json").exists()

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from srl_swe.cli.main import app
 from srl_swe.sandbox.engine import docker_client
+from srl_swe.sandbox.lifecycle import labelled
 
 CHILD = """
 import os, sys, time
@@ -25,7 +26,7 @@ time.sleep(60)
 
 
 def _containers(run: str) -> list:
-    return docker_client().containers.list(all=True, filters={"label": f"srl_swe={run}"})
+    return labelled(docker_client(), f"srl_swe={run}")
 
 
 def _start_child(base_image: str, mode: str) -> tuple[subprocess.Popen, str]:

@@ -46,7 +46,7 @@ class Spans(gymnasium.Wrapper):
 
 def test_four_envs_step_concurrently_in_their_own_containers(tasks_dir):
     spans, lock = [], threading.Lock()
-    before = {c.id for c in own_containers()}
+    before = {c["Id"] for c in own_containers()}
 
     def make():
         return Spans(SWEEnv(task_id="tiny-calc", tasks_dir=tasks_dir, mode="rlvr"), spans, lock)
@@ -54,13 +54,13 @@ def test_four_envs_step_concurrently_in_their_own_containers(tasks_dir):
     with ThreadVectorEnv([make] * N) as venv:
         observations, infos = venv.reset(seed=0)
         assert len(observations) == N and list(infos["task_id"]) == ["tiny-calc"] * N
-        assert len({c.id for c in own_containers()} - before) == N
+        assert len({c["Id"] for c in own_containers()} - before) == N
         _, rewards, terminated, truncated, infos = venv.step([bash("sleep 1; hostname")] * N)
         assert len(set(infos["tool_observation"])) == N  # four different containers answered
         assert list(rewards) == [0.0] * N and not terminated.any() and not truncated.any()
         # concurrent: every step started before the first one finished
         assert max(start for start, _ in spans) < min(end for _, end in spans)
-    assert {c.id for c in own_containers()} == before
+    assert {c["Id"] for c in own_containers()} == before
 
 
 def test_episodes_end_independently_and_autoreset_next_step(tasks_dir):
@@ -80,12 +80,12 @@ def test_episodes_end_independently_and_autoreset_next_step(tasks_dir):
 
 
 def test_an_error_in_one_env_closes_all(tasks_dir):
-    before = {c.id for c in own_containers()}
+    before = {c["Id"] for c in own_containers()}
     venv = make_vector_env(N, task_id="tiny-calc", tasks_dir=tasks_dir, mode="rlvr")
     venv.reset(seed=0)
-    assert len({c.id for c in own_containers()} - before) == N
+    assert len({c["Id"] for c in own_containers()} - before) == N
     venv.envs[2].unwrapped._episode.done = True  # that env now refuses to step
     with pytest.raises(ResetNeeded):
         venv.step([bash("true")] * N)
     assert venv.closed
-    assert {c.id for c in own_containers()} == before
+    assert {c["Id"] for c in own_containers()} == before

@@ -12,6 +12,8 @@ import uuid
 import weakref
 from typing import Protocol
 
+import docker.errors
+
 LABEL = "srl_swe"
 LABEL_PID = "srl_swe.pid"
 LABEL_HOST = "srl_swe.host"
@@ -62,16 +64,31 @@ def _on_sigterm(signum, frame):
     raise SystemExit(128 + signum)
 
 
+def labelled(client, label: str) -> list[dict]:
+    """Containers matching a label filter, as the engine's list summaries (Id, Labels, State).
+    One list call and no per-container inspect, which would race with containers that other
+    runs remove meanwhile."""
+    return client.api.containers(all=True, filters={"label": label})
+
+
+def remove(client, container_id: str) -> bool:
+    """Force-remove a container; False if it was already gone."""
+    try:
+        client.api.remove_container(container_id, force=True)
+    except docker.errors.NotFound:
+        return False
+    return True
+
+
 def prune(client, everything: bool = False, run: str | None = None) -> list[str]:
     """Remove labelled containers whose owning process on this host is gone
-    (all of them with `everything`, or one run's with `run`). Returns removed ids."""
-    filters = {"label": f"{LABEL}={run}" if run else LABEL}
+    (all of them with `everything`, or one run's with `run`). Returns removed short ids."""
     removed = []
-    for container in client.containers.list(all=True, filters=filters):
-        if not (everything or run or _owner_gone(container.labels)):
+    for summary in labelled(client, f"{LABEL}={run}" if run else LABEL):
+        if not (everything or run or _owner_gone(summary.get("Labels") or {})):
             continue
-        container.remove(force=True)
-        removed.append(container.short_id)
+        if remove(client, summary["Id"]):
+            removed.append(summary["Id"][:12])
     return removed
 
 
