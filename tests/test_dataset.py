@@ -56,6 +56,8 @@ def test_build_load_and_split_by_trajectory(tmp_path, trajectories):
     assert row["prompt"][0]["role"] == "system" and len(row["prompt"]) == 2 + 2 * 2
     assert row["expert_action"].startswith("<function=") and row["thought"]
     assert [p.name for p in tmp_path.iterdir()] == ["srl"]  # no temporary folder left
+    parquet = datasets.load_dataset("parquet", data_files={s: str(out / "parquet" / f"{s}.parquet") for s in loaded})
+    assert parquet["validation"]["expert_action"] == loaded["validation"]["expert_action"]
 
 
 def test_grpo_style_reward_call_on_the_loaded_dataset(tmp_path, trajectories):

@@ -166,6 +166,9 @@ def _check_target(out_dir: Path) -> None:
         raise ConfigError(f"{out_dir} exists and is not a dataset; choose an empty or new --out folder.")
 
 
+PARQUET_DIR = "parquet"
+
+
 def _save_atomically(built: datasets.DatasetDict, out_dir: Path, info: dict) -> None:
     tmp = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}."))
     old = None
@@ -173,6 +176,10 @@ def _save_atomically(built: datasets.DatasetDict, out_dir: Path, info: dict) -> 
     datasets.disable_progress_bars()  # our own progress shows; datasets' per-shard bars are noise
     try:
         built.save_to_disk(str(tmp))
+        # Parquet copies of the splits, for tools that read parquet (load_dataset("parquet", ...)).
+        (tmp / PARQUET_DIR).mkdir()
+        for split, dataset in built.items():
+            dataset.to_parquet(str(tmp / PARQUET_DIR / f"{split}.parquet"))
         write_json(tmp / BUILD_INFO, info)
         if out_dir.exists():
             old = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}.old."))
