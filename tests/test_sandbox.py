@@ -69,10 +69,10 @@ def test_binary_output_does_not_break_framing(sandbox):
 def test_fork_bomb_is_contained(base_image):
     config = DockerSandboxConfig(image=base_image, pids_limit=64)
     with DockerSandbox(config) as sb:
-        result = sb.run("bomb() { bomb | bomb & }; bomb", timeout=3)
-        assert result.exit_code != 0 or result.timed_out or "fork" in result.output.lower() or result.output == ""
-        pids = docker_client().api.inspect_container(sb.container_id)["HostConfig"]["PidsLimit"]
-        assert pids == 64
+        sb.run("bomb() { bomb | bomb & }; bomb", timeout=3)
+        stats = docker_client().api.stats(sb.container_id, stream=False)["pids_stats"]
+        assert stats["limit"] == 64
+        assert 0 < stats["current"] <= 64  # the bomb is still running, held at the limit
     assert not own_containers()
 
 

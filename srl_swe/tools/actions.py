@@ -141,15 +141,21 @@ def from_tool_call(call: Any) -> Action:
     name = function.get("name") if isinstance(function, dict) else None
     if not isinstance(name, str):
         raise FormatError("A tool call needs a 'name'. " + EXPECTED)
-    arguments = function.get("arguments") or {}
-    if isinstance(arguments, str):
+    return make_action(name, tool_arguments(name, function.get("arguments")))
+
+
+def tool_arguments(name: str, raw: Any) -> dict[str, Any]:
+    """A tool call's arguments: an object, or its JSON text (OpenAI sends a string)."""
+    if raw is None:
+        return {}
+    if isinstance(raw, str):
         try:
-            arguments = json.loads(arguments) if arguments.strip() else {}
+            raw = json.loads(raw) if raw.strip() else {}
         except json.JSONDecodeError as exc:
             raise FormatError(f"Arguments of {name!r} are not valid JSON ({exc.msg}).") from exc
-    if not isinstance(arguments, dict):
+    if not isinstance(raw, dict):
         raise FormatError(f"Arguments of {name!r} must be an object.")
-    return make_action(name, arguments)
+    return raw
 
 
 def parse_tool_calls(tool_calls: list[Any]) -> Action:

@@ -150,9 +150,7 @@ def train_rlvr(cfg: RLVRConfig, resume: bool = False) -> dict:
                 "step_seconds": time.perf_counter() - began,
                 "lr": s.scheduler.get_last_lr()[0],
             }
-            s.log.log(s.step, last)
-            if s.step % cfg.save_every == 0 or s.step == cfg.max_steps:
-                s.checkpoint()
+            s.end_step(last)
             advance(success=last["success_rate"], filtered=last["fraction_filtered"])
         s.export()
     return last

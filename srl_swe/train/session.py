@@ -73,6 +73,12 @@ class Session:
     def uses_lora(self) -> bool:
         return hasattr(self.model, "disable_adapter")
 
+    def end_step(self, metrics: dict) -> None:
+        """Log the step's metrics; checkpoint every `save_every` steps and at the last step."""
+        self.log.log(self.step, metrics)
+        if self.step % self.cfg.save_every == 0 or self.step == self.cfg.max_steps:
+            self.checkpoint()
+
     def checkpoint(self) -> Path:
         return save_checkpoint(self.run_dir, self.step, self.model, self.optimizer, self.scheduler,
                                self.sampler.state(), keep=self.cfg.keep_checkpoints)

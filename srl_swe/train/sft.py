@@ -82,9 +82,7 @@ def train_sft(cfg: SFTConfig, resume: bool = False) -> dict:
                 last = {"loss": loss, "grad_norm": float(grad_norm), "target_tokens": tokens,
                         "tokens_per_s": tokens / seconds, "step_seconds": seconds, "lr": s.scheduler.get_last_lr()[0],
                         "epoch": s.sampler.epoch}
-                s.log.log(s.step, last)
-                if s.step % cfg.save_every == 0 or s.step == cfg.max_steps:
-                    s.checkpoint()
+                s.end_step(last)
                 advance(loss=loss)
         s.export()
     return last

@@ -127,9 +127,7 @@ def train_srl(cfg: SRLConfig, resume: bool = False, reward_fn: RewardFn | None =
                 "step_seconds": time.perf_counter() - began,
                 "lr": s.scheduler.get_last_lr()[0],
             }
-            s.log.log(s.step, last)
-            if s.step % cfg.save_every == 0 or s.step == cfg.max_steps:
-                s.checkpoint()
+            s.end_step(last)
             advance(reward=last["reward_mean"], filtered=last["fraction_filtered"])
         s.export()
     return last

@@ -9,12 +9,11 @@ step. Any other tool (browser, IPython) has no counterpart here: the record is s
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 from srl_swe.errors import FormatError
-from srl_swe.tools.actions import from_tool_call, parse
+from srl_swe.tools.actions import from_tool_call, parse, tool_arguments
 from srl_swe.trajectories.importers import messages
 from srl_swe.trajectories.importers.chat import Call, Turn
 from srl_swe.trajectories.importers.common import SkipRecord, text_of
@@ -39,7 +38,7 @@ def read_action(message: dict) -> Turn:
     calls = []
     for call in tool_calls:
         function = call.get("function", {})
-        arguments = _arguments(function.get("arguments"))
+        arguments = tool_arguments(str(function.get("name")), function.get("arguments"))
         if function.get("name") == "think":
             thought = "\n\n".join(t for t in (thought, str(arguments.get("thought", ""))) if t)
             continue
@@ -50,16 +49,6 @@ def read_action(message: dict) -> Turn:
             raise SkipRecord("unsupported tool call", str(exc).splitlines()[0]) from exc
     return Turn(thought, calls)
 
-
-def _arguments(raw: Any) -> dict:
-    if isinstance(raw, str):
-        try:
-            raw = json.loads(raw) if raw.strip() else {}
-        except json.JSONDecodeError as exc:
-            raise FormatError(f"tool call arguments are not JSON ({exc.msg})") from exc
-    if not isinstance(raw, dict):
-        raise FormatError("tool call arguments must be an object")
-    return raw
 
 
 def convert(record: Any, where: Where, report: ImportReport) -> Trajectory:
