@@ -33,6 +33,8 @@ def _commands(text: str) -> list[str]:
     found = []
     for line in text.replace("\\\n", " ").splitlines():
         line = line.strip().removeprefix("$ ")
+        if " -m srl_swe " in line:  # launched per process: `torchrun ... -m srl_swe train ...`
+            line = "srl-swe " + line.split(" -m srl_swe ", 1)[1]
         if line.startswith("srl-swe "):
             found.append(line.split(" # ")[0].split("  #")[0])
     return found

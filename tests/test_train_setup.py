@@ -68,8 +68,13 @@ def test_gpu_options_on_a_cpu_machine_are_refused():
 
     if torch.cuda.is_available():
         pytest.skip("a GPU is visible here: the CPU refusal cannot be observed")
-    with pytest.raises(ConfigError, match="bf16 need\\(s\\) a CUDA GPU"):
-        resolve_device(load_config("srl", None, {"bf16": True}))
+    with pytest.raises(ConfigError, match="device=cuda need\\(s\\) a CUDA GPU"):
+        resolve_device(load_config("srl", None, {"device": "cuda"}))
+    with pytest.raises(ConfigError, match="use_vllm need\\(s\\) a CUDA GPU"):
+        resolve_device(load_config("rlvr", None, {"use_vllm": True}))
+    with pytest.raises(ConfigError, match="Unknown SFTConfig key 'use_vllm'"):  # SFT samples nothing
+        load_config("sft", None, {"use_vllm": True})
+    assert resolve_device(load_config("srl", None, {"bf16": True, "gradient_checkpointing": True})) == "cpu"
 
 
 def test_datasets_without_the_needed_columns_are_refused(tmp_path):

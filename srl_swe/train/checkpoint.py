@@ -44,8 +44,10 @@ def trainable_state(model: torch.nn.Module) -> dict[str, torch.Tensor]:
     return {n: p.detach().cpu().clone() for n, p in model.named_parameters() if p.requires_grad}
 
 
-def save_checkpoint(run_dir: Path, step: int, model, optimizer, scheduler, data_state: dict, keep: int = 2) -> Path:
-    """Write checkpoint `step-NNNNNN` (with a loadable adapter under `adapter/` for LoRA runs)."""
+def save_checkpoint(run_dir: Path, step: int, model, optimizer, scheduler, data_state: dict, keep: int = 2,
+                    rng_by_rank: list[dict[str, Any]] | None = None) -> Path:
+    """Write checkpoint `step-NNNNNN` (with a loadable adapter under `adapter/` for LoRA runs).
+    `rng_by_rank`: every data-parallel process's RNG state, when there are several."""
     root = checkpoints_dir(run_dir)
     root.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=root, prefix=".staging-"))
@@ -57,6 +59,7 @@ def save_checkpoint(run_dir: Path, step: int, model, optimizer, scheduler, data_
                 "optimizer": optimizer.state_dict(),
                 "scheduler": scheduler.state_dict(),
                 "rng": rng_state(),
+                "rng_by_rank": rng_by_rank,
                 "data": data_state,
             },
             staging / STATE_FILE,
@@ -90,8 +93,10 @@ def latest_checkpoint(run_dir: Path) -> Path | None:
     return path if (path / STATE_FILE).is_file() else None
 
 
-def load_checkpoint(path: Path, model, optimizer, scheduler) -> dict[str, Any]:
-    """Restore weights, optimizer, scheduler and RNG in place; returns {"step", "data"}."""
+def load_checkpoint(path: Path, model, optimizer, scheduler, rank: int = 0, world: int = 1) -> dict[str, Any]:
+    """Restore weights, optimizer, scheduler and this process's RNG in place; returns {"step",
+    "data", "rng_restored"} (False when the run resumes with a different number of processes:
+    the caller then seeds the other processes afresh)."""
     state = torch.load(Path(path) / STATE_FILE, map_location="cpu", weights_only=False)
     expected = {n for n, p in model.named_parameters() if p.requires_grad}
     if set(state["weights"]) != expected:
@@ -103,5 +108,10 @@ def load_checkpoint(path: Path, model, optimizer, scheduler) -> dict[str, Any]:
             params[name].copy_(tensor.to(params[name].device, params[name].dtype))
     optimizer.load_state_dict(state["optimizer"])
     scheduler.load_state_dict(state["scheduler"])
-    set_rng_state(state["rng"])
-    return {"step": state["step"], "data": state["data"]}
+    by_rank = state.get("rng_by_rank") or [state["rng"]]
+    restored = len(by_rank) == world
+    if restored:
+        set_rng_state(by_rank[rank])
+    elif rank == 0:
+        set_rng_state(state["rng"])
+    return {"step": state["step"], "data": state["data"], "rng_restored": restored or rank == 0}

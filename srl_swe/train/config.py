@@ -46,9 +46,8 @@ class TrainConfig(BaseModel):
     max_grad_norm: float = 1.0
     seed: int = 0
     device: Literal["auto", "cpu", "cuda"] = "auto"
-    bf16: bool = False
+    bf16: bool = Field(False, description="Load the model in bfloat16 (the LoRA weights stay float32).")
     gradient_checkpointing: bool = False
-    use_vllm: bool = False
     save_every: int = Field(50, ge=1)
     keep_checkpoints: int = Field(2, ge=1)
     train_split: str = "train"
@@ -76,6 +75,8 @@ class GRPOSettings(TrainConfig):
     adv_eps: float = Field(1e-4, gt=0)
     max_refill_rounds: int = Field(4, ge=0)
     max_new_tokens: int = Field(512, ge=1)
+    use_vllm: bool = Field(False, description="Sample rollouts with vLLM (GPU, LoRA runs); else transformers' generate().")
+    vllm_gpu_memory_utilization: float = Field(0.3, gt=0, lt=1, description="GPU memory share of the vLLM engine.")
 
 
 class SRLConfig(GRPOSettings):
@@ -147,18 +148,23 @@ def _explain(exc: ValidationError, cls: type[BaseModel], file) -> str:
 
 
 def resolve_device(cfg: TrainConfig) -> str:
-    """'cuda' or 'cpu'. GPU-only options with no GPU visible are a ConfigError."""
+    """'cuda' or 'cpu'. GPU-only options with no GPU visible are a ConfigError. bf16 and gradient
+    checkpointing are not among them: both work on a CPU too (slower), which is how they are tested."""
     import torch
 
     has_gpu = torch.cuda.is_available()
-    wants_gpu = [name for name in ("bf16", "gradient_checkpointing", "use_vllm") if getattr(cfg, name)]
-    if cfg.device == "cuda":
-        wants_gpu.insert(0, "device=cuda")
+    use_vllm = getattr(cfg, "use_vllm", False)
+    wants_gpu = [name for name, wanted in (("device=cuda", cfg.device == "cuda"), ("use_vllm", use_vllm)) if wanted]
     if wants_gpu and not has_gpu:
         raise ConfigError(f"{', '.join(wants_gpu)} need(s) a CUDA GPU and none is visible: drop the option(s) "
                           "or run on a GPU machine.")
-    if cfg.use_vllm:
-        raise ConfigError("use_vllm is not supported by this trainer yet: generation uses transformers' generate().")
+    if use_vllm and cfg.device == "cpu":
+        raise ConfigError("use_vllm samples on the GPU: it cannot be combined with device=cpu.")
+    if use_vllm:
+        from srl_swe.train.vllm_generation import vllm_missing_reason
+
+        if reason := vllm_missing_reason():
+            raise ConfigError(reason)
     return "cuda" if has_gpu and cfg.device != "cpu" else "cpu"
 
 

@@ -56,3 +56,20 @@ class MetricsLog:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+class NullLog:
+    """What the non-main data-parallel processes log to: nothing (the main process logs the
+    whole batch's metrics)."""
+
+    def log(self, step: int, values: dict[str, Any]) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> NullLog:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass

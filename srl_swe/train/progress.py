@@ -17,14 +17,18 @@ from rich.progress import (
 
 
 @contextmanager
-def progress_bar(title: str, total: int, done: int = 0) -> Iterator[Callable[..., None]]:
-    """Yields `advance(**shown)`: one step done, with a few values shown beside the bar."""
+def progress_bar(title: str, total: int, done: int = 0, shown: bool = True) -> Iterator[Callable[..., None]]:
+    """Yields `advance(**values)`: one step done, with a few values shown beside the bar (no bar at
+    all when not `shown`: the other data-parallel processes leave it to the main one)."""
+    if not shown:
+        yield lambda **values: None
+        return
     columns = [TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TimeRemainingColumn(), TextColumn("{task.fields[shown]}")]
     with Progress(*columns, console=Console(stderr=True), transient=False) as bar:
         task = bar.add_task(title, total=total, completed=done, shown="")
 
-        def advance(**shown: float) -> None:
-            bar.update(task, advance=1, shown="  ".join(f"{k}={v:.3g}" for k, v in shown.items()))
+        def advance(**values: float) -> None:
+            bar.update(task, advance=1, shown="  ".join(f"{k}={v:.3g}" for k, v in values.items()))
 
         yield advance

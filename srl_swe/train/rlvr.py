@@ -71,7 +71,7 @@ def run_group(s: Session, envs: list, task_id: str) -> list[EpisodeRun]:
     live, done = list(range(len(envs))), set()
     while live:
         contexts = [policy.encode_prompt(s.tokenizer, infos[i]["messages"], cfg.max_prompt_tokens) for i in live]
-        samples = policy.sample(s.model, s.tokenizer, contexts, 1, cfg.max_new_tokens, cfg.temperature, cfg.top_p)
+        samples = s.sample(contexts, 1, cfg.max_new_tokens, cfg.temperature, cfg.top_p)
         for i, context, sample in zip(live, contexts, samples, strict=True):
             runs[i].contexts.append(context)
             runs[i].samples.append(sample)
@@ -86,21 +86,22 @@ def run_group(s: Session, envs: list, task_id: str) -> list[EpisodeRun]:
 
 
 def collect_groups(s: Session, envs: list, tasks: list[str]) -> tuple[list[list[EpisodeRun]], dict]:
-    """Dynamic sampling over tasks: run groups, keep those with mixed outcomes (DAPO)."""
+    """Dynamic sampling over tasks: run groups, keep those with mixed outcomes (DAPO). Data-parallel
+    processes each run their share of the drawn tasks; the groups are pooled after every round."""
     cfg: RLVRConfig = s.cfg  # type: ignore[assignment]
     kept: list[list[EpisodeRun]] = []
     every: list[EpisodeRun] = []
     rounds = sampled = 0
     began = time.perf_counter()
     while len(kept) < cfg.batch_tasks and rounds <= cfg.max_refill_rounds:
-        for index in s.sampler.take(cfg.batch_tasks - len(kept)):
-            group = run_group(s, envs, tasks[index])
+        indices = s.sampler.take(cfg.batch_tasks - len(kept))
+        sampled += len(indices)
+        for group in s.workers.gather([run_group(s, envs, tasks[i]) for i in s.workers.shard(indices)]):
             every += group
-            sampled += 1
             if not cfg.dapo_filter or filter_groups([r.reward for r in group], cfg.group_size, cfg.std_eps):
                 kept.append(group)
         rounds += 1
-    stats = {"runs": every, "groups_sampled": sampled, "rounds": rounds, "seconds": time.perf_counter() - began}
+    stats = {"runs": every, "groups_sampled": sampled, "rounds": rounds, "seconds": s.workers.maximum(time.perf_counter() - began)}
     if not kept:
         successes = sum(r.reward > 0 for r in every)
         raise EmptyBatch(
@@ -112,9 +113,13 @@ def collect_groups(s: Session, envs: list, tasks: list[str]) -> tuple[list[list[
 
 
 def update(s: Session, groups: list[list[EpisodeRun]]) -> dict[str, float]:
-    """Each turn of each episode is one scored sequence carrying its episode's advantage."""
+    """Each turn of each episode is one scored sequence carrying its episode's advantage; each
+    data-parallel process updates on its share of the groups."""
     cfg: RLVRConfig = s.cfg  # type: ignore[assignment]
+    groups = s.workers.shard(groups)
     runs = [r for g in groups for r in g]
+    if not runs:
+        return policy_update(s, [], [], torch.zeros(0))
     episode_adv = group_advantages([r.reward for r in runs], cfg.group_size, cfg.adv_eps)
     contexts = [c for r in runs for c in r.contexts]
     samples = [x for r in runs for x in r.samples]
@@ -129,7 +134,7 @@ def train_rlvr(cfg: RLVRConfig, resume: bool = False) -> dict:
     with ExitStack() as stack:
         s = stack.enter_context(open_session(cfg, len(tasks), resume))
         envs = open_envs(cfg, stack)
-        advance = stack.enter_context(progress_bar("RLVR", cfg.max_steps, s.step))
+        advance = stack.enter_context(progress_bar("RLVR", cfg.max_steps, s.step, s.workers.is_main))
         while s.step < cfg.max_steps:
             began = time.perf_counter()
             groups, st = collect_groups(s, envs, tasks)

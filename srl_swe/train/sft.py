@@ -43,8 +43,10 @@ def tokenize_example(tokenizer, messages: list[dict], max_tokens: int, last_turn
 
 
 def sft_loss(s: Session, examples: list[tuple[list[int], list[int]]]) -> tuple[float, int]:
-    """Backpropagate the token-mean cross-entropy of a batch (micro-batched); returns (loss, tokens)."""
-    total = sum(sum(m[1:]) for _, m in examples)
+    """Backpropagate the token-mean cross-entropy of a batch (micro-batched); returns (loss, tokens).
+    With several data-parallel processes, `examples` is this process's share and the mean runs
+    over the target tokens of all shares."""
+    total = int(s.workers.total(sum(sum(m[1:]) for _, m in examples)))
     if total == 0:
         raise ConfigError("A training batch holds no assistant tokens to learn (all truncated away?): "
                           "raise max_seq_tokens.")
@@ -57,7 +59,7 @@ def sft_loss(s: Session, examples: list[tuple[list[int], list[int]]]) -> tuple[f
         loss = -(logp * mask).sum() / total
         loss.backward()
         loss_sum += loss.item()
-    return loss_sum, total
+    return s.workers.total(loss_sum), total
 
 
 def train_sft(cfg: SFTConfig, resume: bool = False) -> dict:
@@ -68,13 +70,13 @@ def train_sft(cfg: SFTConfig, resume: bool = False) -> dict:
         encoded = [tokenize_example(s.tokenizer, e["messages"], cfg.max_seq_tokens, e.get("last_turn_only", False))
                    for e in examples]
         s.model.train()
-        with progress_bar("SFT", cfg.max_steps, s.step) as advance:
+        with progress_bar("SFT", cfg.max_steps, s.step, s.workers.is_main) as advance:
             while s.step < cfg.max_steps:
                 began = time.perf_counter()
                 s.optimizer.zero_grad(set_to_none=True)
-                loss, tokens = sft_loss(s, [encoded[i] for i in s.sampler.take(cfg.batch_size)])
-                params = [p for p in s.model.parameters() if p.requires_grad]
-                grad_norm = torch.nn.utils.clip_grad_norm_(params, cfg.max_grad_norm)
+                loss, tokens = sft_loss(s, [encoded[i] for i in s.workers.shard(s.sampler.take(cfg.batch_size))])
+                s.workers.sum_gradients(s.trainable)
+                grad_norm = torch.nn.utils.clip_grad_norm_(s.trainable, cfg.max_grad_norm)
                 s.optimizer.step()
                 s.scheduler.step()
                 s.step += 1

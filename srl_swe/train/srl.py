@@ -55,34 +55,62 @@ class SamplingStats:
     seconds: float = 0.0
 
 
-def collect_batch(s: Session, rows, reward_fn: RewardFn) -> tuple[Batch, SamplingStats]:
-    """Dynamic sampling with refill: sample groups, keep those with reward std > std_eps, and
-    draw more prompts until `batch_prompts` groups are kept or the refill rounds run out."""
+def sample_groups(s: Session, picked: list[dict], reward_fn: RewardFn) -> tuple[Batch, list[float], list[int]]:
+    """G completions for each picked row, scored; returns the groups dynamic sampling keeps and
+    every reward and completion length (for the metrics)."""
     cfg: SRLConfig = s.cfg  # type: ignore[assignment]
     g = cfg.group_size
+    prompts = [policy.encode_prompt(s.tokenizer, r["prompt"], cfg.max_prompt_tokens) for r in picked]
+    completions = s.sample(prompts, g, cfg.max_new_tokens, cfg.temperature, cfg.top_p)
+    texts = [policy.decode(s.tokenizer, c) for c in completions]
+    rewards = [float(x) for x in reward_fn(completions=texts, expert_action=[r["expert_action"] for r in picked for _ in range(g)])]
+    if len(rewards) != len(texts):
+        raise ValueError(f"The reward function returned {len(rewards)} rewards for {len(texts)} completions.")
+    kept = Batch()
+    for k in filter_groups(rewards, g, cfg.std_eps):
+        kept.prompts += [prompts[k]] * g
+        kept.completions += completions[k * g : (k + 1) * g]
+        kept.rewards += rewards[k * g : (k + 1) * g]
+    return kept, rewards, [len(c) for c in completions]
+
+
+def collect_batch(s: Session, rows, reward_fn: RewardFn) -> tuple[Batch, SamplingStats]:
+    """Dynamic sampling with refill: sample groups, keep those with reward std > std_eps, and
+    draw more prompts until `batch_prompts` groups are kept or the refill rounds run out.
+
+    With several data-parallel processes, each draws the same prompts and samples its share;
+    the kept groups of all processes are pooled after every round, so the batch (and the
+    number of rounds) is the same everywhere."""
+    cfg: SRLConfig = s.cfg  # type: ignore[assignment]
+    g, w = cfg.group_size, s.workers
     batch, stats = Batch(), SamplingStats()
+    seconds = 0.0
     while len(batch.rewards) < cfg.batch_prompts * g and stats.rounds <= cfg.max_refill_rounds:
         wanted = cfg.batch_prompts - len(batch.rewards) // g
-        for start in range(0, wanted, cfg.generation_batch_prompts):
-            picked = [rows[i] for i in s.sampler.take(min(cfg.generation_batch_prompts, wanted - start))]
-            prompts = [policy.encode_prompt(s.tokenizer, r["prompt"], cfg.max_prompt_tokens) for r in picked]
+        per_call = cfg.generation_batch_prompts * w.world
+        kept, rewards, lengths = Batch(), [], []
+        for start in range(0, wanted, per_call):
+            indices = s.sampler.take(min(per_call, wanted - start))
+            stats.groups_sampled += len(indices)
+            mine = w.shard(indices)
+            if not mine:
+                continue
             began = time.perf_counter()
-            completions = policy.sample(s.model, s.tokenizer, prompts, g, cfg.max_new_tokens, cfg.temperature, cfg.top_p)
-            stats.seconds += time.perf_counter() - began
-            texts = [policy.decode(s.tokenizer, c) for c in completions]
-            rewards = [float(x) for x in reward_fn(completions=texts, expert_action=[r["expert_action"] for r in picked for _ in range(g)])]
-            if len(rewards) != len(texts):
-                raise ValueError(f"The reward function returned {len(rewards)} rewards for {len(texts)} completions.")
-            kept = filter_groups(rewards, g, cfg.std_eps)
-            stats.groups_sampled += len(picked)
-            stats.groups_filtered += len(picked) - len(kept)
-            stats.rewards += rewards
-            stats.lengths += [len(c) for c in completions]
-            for k in kept:
-                batch.prompts += [prompts[k]] * g
-                batch.completions += completions[k * g : (k + 1) * g]
-                batch.rewards += rewards[k * g : (k + 1) * g]
+            found, r, n = sample_groups(s, [rows[i] for i in mine], reward_fn)
+            seconds += time.perf_counter() - began
+            kept.prompts += found.prompts
+            kept.completions += found.completions
+            kept.rewards += found.rewards
+            rewards += r
+            lengths += n
+        batch.prompts += w.gather(kept.prompts)
+        batch.completions += w.gather(kept.completions)
+        batch.rewards += w.gather(kept.rewards)
+        stats.rewards += w.gather(rewards)
+        stats.lengths += w.gather(lengths)
         stats.rounds += 1
+    stats.groups_filtered = stats.groups_sampled - len(batch.rewards) // g
+    stats.seconds = w.maximum(seconds)
     if not batch.rewards:
         raise EmptyBatch(
             f"Every one of the {stats.groups_sampled} sampled groups had reward std <= {cfg.std_eps} after "
@@ -94,10 +122,13 @@ def collect_batch(s: Session, rows, reward_fn: RewardFn) -> tuple[Batch, Samplin
 
 
 def update(s: Session, batch: Batch) -> dict[str, float]:
-    """GRPO on the kept groups: group-normalised advantages, then the clipped policy update."""
+    """GRPO on the kept groups: group-normalised advantages, then the clipped policy update (each
+    data-parallel process updates on its share of the groups)."""
     cfg: SRLConfig = s.cfg  # type: ignore[assignment]
-    advantages = group_advantages(batch.rewards, cfg.group_size, cfg.adv_eps)
-    return policy_update(s, batch.prompts, batch.completions, advantages)
+    g = cfg.group_size
+    advantages = group_advantages(batch.rewards, g, cfg.adv_eps)
+    mine = [i for k in s.workers.shard(range(len(batch.rewards) // g)) for i in range(k * g, (k + 1) * g)]
+    return policy_update(s, [batch.prompts[i] for i in mine], [batch.completions[i] for i in mine], advantages[mine])
 
 
 def train_srl(cfg: SRLConfig, resume: bool = False, reward_fn: RewardFn | None = None) -> dict:
@@ -105,7 +136,7 @@ def train_srl(cfg: SRLConfig, resume: bool = False, reward_fn: RewardFn | None =
     reward_fn = reward_fn or default_reward()
     rows = load_stepwise(cfg.data, cfg.train_split)
     last: dict = {}
-    with open_session(cfg, len(rows), resume) as s, progress_bar("SRL", cfg.max_steps, s.step) as advance:
+    with open_session(cfg, len(rows), resume) as s, progress_bar("SRL", cfg.max_steps, s.step, s.workers.is_main) as advance:
         while s.step < cfg.max_steps:
             began = time.perf_counter()
             batch, st = collect_batch(s, rows, reward_fn)

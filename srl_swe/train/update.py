@@ -1,7 +1,8 @@
 """One GRPO policy update, shared by SRL and RLVR: given sampled sequences (the exact prompt ids
 each was sampled from, the exact ids sampled) and one advantage per sequence, take
 `num_iterations` clipped-ratio gradient steps, micro-batched, with a token-level mean over the
-whole batch."""
+whole batch: with several data-parallel processes, over the sequences of all of them (see
+`distributed`)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ def policy_update(s: Session, prompts: list[list[int]], completions: list[list[i
     advantages = advantages.to(s.device)
     pad = s.tokenizer.pad_token_id
     chunks = _chunks(len(completions), cfg.micro_batch_size)
-    total_tokens = float(sum(len(c) for c in completions)) or 1.0
+    total_tokens = s.workers.total(sum(len(c) for c in completions)) or 1.0
     want_ref = s.uses_lora and (cfg.kl_coef > 0 or cfg.log_kl)
     with torch.no_grad():
         # Ratios need the sampling policy's log-probs only when the weights move between passes.
@@ -51,9 +52,10 @@ def policy_update(s: Session, prompts: list[list[int]], completions: list[list[i
                 totals["kl"] += stats.get("kl", 0.0) * weight
             if iteration == 0:
                 totals["entropy"] += float((entropy * mask).sum()) / total_tokens
-        grad_norm = torch.nn.utils.clip_grad_norm_([p for p in s.model.parameters() if p.requires_grad], cfg.max_grad_norm)
+        s.workers.sum_gradients(s.trainable)
+        grad_norm = torch.nn.utils.clip_grad_norm_(s.trainable, cfg.max_grad_norm)
         s.optimizer.step()
     s.scheduler.step()
     if not want_ref:
         totals.pop("kl")
-    return {**totals, "grad_norm": float(grad_norm)}
+    return {**{k: s.workers.total(v) for k, v in totals.items()}, "grad_norm": float(grad_norm)}
