@@ -83,3 +83,18 @@ def test_processes_whose_weights_drift_apart_are_stopped(data, tmp_path):
     done = torchrun(str(SCRIPT), "diverge", str(data), str(tmp_path / "run"), "1", check=False)
     assert done.returncode != 0
     assert "processes hold different weights at step 0" in done.stdout + done.stderr
+
+
+@pytest.mark.docker
+def test_two_process_rlvr_runs_each_share_of_the_tasks_in_its_own_containers(base_image, tmp_path):
+    """Two task groups, one per process, graded in real containers; the groups are pooled for the
+    metrics (DAPO's filter off: an untrained model solves nothing, and the step still runs)."""
+    sets = {"group_size": 2, "batch_tasks": 2, "max_turns": 1, "max_new_tokens": 8, "max_prompt_tokens": 512,
+            "dapo_filter": "false", "env_overrides.observation_budget": 200}
+    args = [arg for key, value in sets.items() for arg in ("--set", f"{key}={value}")]
+    torchrun("-m", "srl_swe", "train", "rlvr", "--model", "tiny", "--task", "confload-2", "--task", "lrukit-3",
+             "--out", str(tmp_path / "run"), "--max-steps", "1", *args)
+    [metrics] = read_metrics(tmp_path / "run")
+    assert metrics["world_size"] == 2 and metrics["fraction_filtered"] == 0.0
+    assert metrics["turns_mean"] == 1.0 and metrics["success_rate"] == 0.0
+    assert (tmp_path / "run" / "adapter" / "adapter_config.json").is_file()
