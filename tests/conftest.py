@@ -23,6 +23,26 @@ def sandbox(base_image):
         yield sb
 
 
+@pytest.fixture(scope="module")
+def single_thread():
+    """Training tests run torch on one thread (see tests.train_support.one_thread)."""
+    import torch
+
+    from tests.train_support import one_thread
+
+    previous = one_thread()
+    yield
+    torch.set_num_threads(previous)
+
+
+@pytest.fixture(scope="module")
+def stepwise_data(tmp_path_factory):
+    """The two-trajectory step-wise dataset of tests.train_support, saved once per module."""
+    from tests.train_support import save_stepwise
+
+    return save_stepwise(tmp_path_factory.mktemp("stepwise") / "data")
+
+
 def own_containers() -> list:
     """Containers of this test process's run, whatever their state."""
     return labelled(docker_client(), f"{LABEL}={run_id()}")

@@ -14,7 +14,7 @@ import torch
 from srl_swe.train.config import load_config
 from srl_swe.train.metrics import read_metrics
 from srl_swe.train.sft import train_sft
-from tests.train_support import one_thread, save_stepwise
+from tests.train_support import one_thread
 
 pytestmark = pytest.mark.train
 SCRIPT = Path(__file__).with_name("distributed_srl.py")
@@ -28,19 +28,14 @@ def torchrun(*args: str, check: bool = True) -> subprocess.CompletedProcess:
     return done
 
 
-@pytest.fixture(scope="module")
-def data(tmp_path_factory):
-    return save_stepwise(tmp_path_factory.mktemp("stepwise") / "data")
-
-
 def adapter_weights(run_dir: Path) -> dict[str, torch.Tensor]:
     from safetensors.torch import load_file
 
     return load_file(str(run_dir / "adapter" / "adapter_model.safetensors"))
 
 
-def test_two_processes_take_the_same_sft_steps_as_one(data, tmp_path):
-    settings = {"data": str(data), "lr": 3e-3, "batch_size": 5, "max_steps": 2, "save_every": 1, "micro_batch_size": 2}
+def test_two_processes_take_the_same_sft_steps_as_one(stepwise_data, tmp_path):
+    settings = {"data": str(stepwise_data), "lr": 3e-3, "batch_size": 5, "max_steps": 2, "save_every": 1, "micro_batch_size": 2}
     previous = one_thread()
     try:
         train_sft(load_config("sft", None, {**settings, "out": str(tmp_path / "one")}))
@@ -65,10 +60,10 @@ def test_two_processes_take_the_same_sft_steps_as_one(data, tmp_path):
     assert any(not torch.allclose(w1[k], torch.zeros_like(w1[k])) for k in w1 if "lora_B" in k)  # it did train
 
 
-def test_two_process_srl_stays_in_step_and_resumes_exactly(data, tmp_path):
-    torchrun(str(SCRIPT), "train", str(data), str(tmp_path / "straight"), "2")
-    torchrun(str(SCRIPT), "train", str(data), str(tmp_path / "cut"), "1")
-    torchrun(str(SCRIPT), "resume", str(data), str(tmp_path / "cut"), "2")
+def test_two_process_srl_stays_in_step_and_resumes_exactly(stepwise_data, tmp_path):
+    torchrun(str(SCRIPT), "train", str(stepwise_data), str(tmp_path / "straight"), "2")
+    torchrun(str(SCRIPT), "train", str(stepwise_data), str(tmp_path / "cut"), "1")
+    torchrun(str(SCRIPT), "resume", str(stepwise_data), str(tmp_path / "cut"), "2")
     straight, cut = read_metrics(tmp_path / "straight"), read_metrics(tmp_path / "cut")
     assert [m["step"] for m in straight] == [1, 2] == [m["step"] for m in cut]
     assert all(m["world_size"] == 2 and m["groups_kept"] == 3 for m in straight)
@@ -79,8 +74,8 @@ def test_two_process_srl_stays_in_step_and_resumes_exactly(data, tmp_path):
     assert not torch.equal(state["rng_by_rank"][0]["torch"], state["rng_by_rank"][1]["torch"])  # ranks sample apart
 
 
-def test_processes_whose_weights_drift_apart_are_stopped(data, tmp_path):
-    done = torchrun(str(SCRIPT), "diverge", str(data), str(tmp_path / "run"), "1", check=False)
+def test_processes_whose_weights_drift_apart_are_stopped(stepwise_data, tmp_path):
+    done = torchrun(str(SCRIPT), "diverge", str(stepwise_data), str(tmp_path / "run"), "1", check=False)
     assert done.returncode != 0
     assert "processes hold different weights at step 0" in done.stdout + done.stderr
 

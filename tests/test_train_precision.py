@@ -13,21 +13,8 @@ from srl_swe.train.metrics import read_metrics
 from srl_swe.train.session import open_session
 from srl_swe.train.sft import train_sft
 from srl_swe.train.srl import collect_batch, update
-from tests.train_support import one_thread, save_stepwise
 
-pytestmark = pytest.mark.train
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _single_thread():
-    previous = one_thread()
-    yield
-    torch.set_num_threads(previous)
-
-
-@pytest.fixture(scope="module")
-def data(tmp_path_factory):
-    return save_stepwise(tmp_path_factory.mktemp("stepwise") / "data")
+pytestmark = [pytest.mark.train, pytest.mark.usefixtures("single_thread")]
 
 
 def sft(data, out, **changes):
@@ -36,7 +23,8 @@ def sft(data, out, **changes):
     return read_metrics(out)
 
 
-def test_gradient_checkpointing_takes_the_same_steps(data, tmp_path):
+def test_gradient_checkpointing_takes_the_same_steps(stepwise_data, tmp_path):
+    data = stepwise_data
     cfg = load_config("sft", None, {"data": str(data), "out": str(tmp_path / "probe"), "gradient_checkpointing": True})
     with open_session(cfg, n_items=1) as s:
         base = s.model.get_base_model()
@@ -48,7 +36,8 @@ def test_gradient_checkpointing_takes_the_same_steps(data, tmp_path):
         assert b["grad_norm"] == pytest.approx(a["grad_norm"], rel=1e-4) and a["grad_norm"] > 0
 
 
-def test_a_bf16_base_trains_float32_lora_weights(data, tmp_path):
+def test_a_bf16_base_trains_float32_lora_weights(stepwise_data, tmp_path):
+    data = stepwise_data
     sft(data, tmp_path / "sft", max_steps=20, lr=5e-3)
     cfg = load_config("srl", None, {"data": str(data), "out": str(tmp_path / "srl"), "init_from": str(tmp_path / "sft"),
                                     "bf16": True, "max_steps": 1, "lr": 1e-3, "batch_prompts": 2, "group_size": 4,
