@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from srl_swe.report.html import write
-from srl_swe.report.model import Report, Run, Table
+from srl_swe.report.model import Report, Run, Table, Turn
 from srl_swe.tools.actions import bash, make_action, submit
 from srl_swe.trajectories.schema import Outcome, Step, Trajectory
 
@@ -33,7 +33,10 @@ def _report() -> Report:
     return Report(
         title="test report", headline={"resolve rate": "50%"},
         tables=[Table(title="Evaluation", columns=["policy", "resolved"], rows=[["replay", 1.0]])],
-        runs=[Run(name="srl", trajectories=[trajectory, other]), Run(name="noop", trajectories=[])],
+        runs=[Run(name="srl", trajectories=[trajectory, other]), Run(name="noop", trajectories=[]),
+              Run(name="sft", trajectories=[other], turns=[[
+                  Turn(error="No tool call found: write one <function=...> block.", response="<think>hmm</think> ls -la"),
+                  Turn(step=0)]])],
     )
 
 
@@ -60,6 +63,15 @@ def test_viewer_click_through(tmp_path: Path):
         assert page.locator("#steps button").count() == 1
         page.select_option("#run", "1")
         assert page.locator("#steps button").count() == 0
+        page.select_option("#run", "2")  # a run whose turns include a format error
+        assert page.locator("#steps button").count() == 2
+        assert page.inner_text("#outcome") == "1 steps · 1 format errors · resolved: false"
+        assert page.inner_text("#step-title") == "Format error"  # the first turn is shown
+        assert page.inner_text("#turn-response") == "<think>hmm</think> ls -la"
+        assert page.inner_text("#turn-error").startswith("No tool call found")
+        page.locator("#steps button").nth(1).click()
+        assert page.inner_text("#step-title") == "Step 1"
+        assert page.locator("#steps button.active").inner_text().startswith("Step 1: bash ls /testbed")
         page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
         browser.close()
     assert (tmp_path / "report.png").stat().st_size > 10_000

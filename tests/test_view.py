@@ -27,3 +27,16 @@ def test_view_of_an_empty_or_missing_folder_is_one_line(tmp_path):
         assert result.exit_code == 1
         lines = [line for line in result.output.splitlines() if line.strip()]
         assert len(lines) == 1 and lines[0].startswith("error:"), result.output
+
+
+def test_turns_keep_format_errors_between_the_steps():
+    from srl_swe.report.collect import viewer_turns
+
+    turns = [{"response": "ls", "action": None, "format_error": "No tool call found."},
+             {"response": "<function=bash>...", "action": "<function=bash>..."},
+             {"response": "oops"},  # a turn the env never saw (the policy failed)
+             {"response": "<function=submit>", "action": "<function=submit>\n</function>"}]
+    shown = viewer_turns(turns)
+    assert [t.step for t in shown] == [None, 0, None, 1]
+    assert (shown[0].error, shown[0].response) == ("No tool call found.", "ls")
+    assert shown[2].error == "no action was taken"

@@ -10,7 +10,8 @@ from srl_swe.report import html
 from srl_swe.report.collect import (
     EVAL_COLUMNS,
     eval_row,
-    eval_trajectories,
+    eval_run,
+    eval_summary,
     is_eval_dir,
     is_training_dir,
     training_plot,
@@ -75,10 +76,8 @@ def build(out: Path, results: dict, partial: bool) -> Report:
     rows = []
     for eval_dir in sorted((out / "eval").glob("*")) if (out / "eval").is_dir() else []:
         if is_eval_dir(eval_dir) and (eval_dir / "report.json").is_file():
-            from srl_swe.report.collect import eval_summary
-
             rows.append(eval_row(eval_dir.name, eval_summary(eval_dir)))
-            report.runs.append(Run(name=f"eval: {eval_dir.name}", trajectories=eval_trajectories(eval_dir)))
+            report.runs.append(eval_run(f"eval: {eval_dir.name}", eval_dir))
             if (eval_dir / "report.png").is_file():
                 report.plots.append(Plot(title=f"evaluation: {eval_dir.name}", png=str(eval_dir / "report.png")))
     if rows:

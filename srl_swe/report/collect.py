@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from srl_swe.errors import ConfigError
-from srl_swe.report.model import Plot, Report, Run, Table
+from srl_swe.report.model import Plot, Report, Run, Table, Turn
 from srl_swe.trajectories.schema import Trajectory
 
 EVAL_COLUMNS = ["run", "resolved", "resolve rate", "mean steps", "format-error rate", "mean expert similarity"]
@@ -20,14 +20,29 @@ def is_training_dir(path: Path) -> bool:
     return (path / "metrics.jsonl").is_file()
 
 
-def eval_trajectories(eval_dir: Path) -> list[Trajectory]:
-    """Attempt-1 trajectories of an agentic evaluation (oracle-edit runs have none)."""
-    found = []
+def eval_run(name: str, eval_dir: Path) -> Run:
+    """Attempt-1 trajectories of an agentic evaluation (oracle-edit runs have none), with their
+    turns (turns.json beside each), so that format errors show too."""
+    run = Run(name=name)
     for path in sorted((eval_dir / "logs").glob("*/trajectory.json")):
         data = json.loads(path.read_text())
         if "steps" in data:
-            found.append(Trajectory.model_validate(data))
-    return found
+            run.trajectories.append(Trajectory.model_validate(data))
+            turns = path.with_name("turns.json")
+            run.turns.append(viewer_turns(json.loads(turns.read_text())) if turns.is_file() else [])
+    return run
+
+
+def viewer_turns(turns: list[dict]) -> list[Turn]:
+    """turns.json's entries in order: those with an action are the trajectory's steps, counted."""
+    out, steps = [], 0
+    for turn in turns:
+        if turn.get("action") is not None:
+            out.append(Turn(step=steps))
+            steps += 1
+        else:
+            out.append(Turn(error=turn.get("format_error") or "no action was taken", response=turn.get("response", "")))
+    return out
 
 
 def eval_summary(eval_dir: Path) -> dict:
@@ -64,7 +79,7 @@ def report_for(folder: str | Path) -> Report:
             report.plots.append(training_plot(path, f"training: {name}"))
         if is_eval_dir(path):
             rows.append(eval_row(name, eval_summary(path)))
-            report.runs.append(Run(name=name, trajectories=eval_trajectories(path)))
+            report.runs.append(eval_run(name, path))
             if (path / "report.png").is_file():
                 report.plots.append(Plot(title=f"evaluation: {name}", png=str(path / "report.png")))
     if rows:

@@ -25,6 +25,7 @@ td,th{border:1px solid #dde1e7;padding:4px 8px;text-align:left}th{background:#ee
 #viewer{display:grid;grid-template-columns:340px 1fr;gap:12px}#steps{list-style:none;padding:0;margin:0;
 max-height:640px;overflow:auto}#steps button{width:100%;text-align:left;border:1px solid #dde1e7;background:#fff;
 padding:6px;margin:2px 0;cursor:pointer;font-size:12px;border-radius:4px}#steps button.active{background:#dfe9ff}
+#steps button.error{color:#b5462b}
 pre{background:#f3f4f7;padding:8px;white-space:pre-wrap;word-break:break-word;font-size:12px;max-height:420px;
 overflow:auto;margin:4px 0}.label{font-weight:600;font-size:12px;margin-top:8px;color:#4a5263}
 .reward{font-weight:700}.pos{color:#1d7a38}.neg{color:#b5462b}select{margin-right:10px}
@@ -41,24 +42,33 @@ function fillRuns(){runSel.innerHTML='';DATA.forEach((r,i)=>runSel.appendChild(e
 function fillTasks(){const run=DATA[runSel.value]||{trajectories:[]};taskSel.innerHTML='';
   run.trajectories.forEach((t,i)=>taskSel.appendChild(el('option',{value:i},t.task_id)));showTrajectory();}
 function current(){const run=DATA[runSel.value];return run?run.trajectories[taskSel.value]:null;}
+function items(){const run=DATA[runSel.value],t=current(),turns=(run.turns||[])[taskSel.value];
+  return turns&&turns.length?turns:t.steps.map((s,i)=>({step:i}));}
 function showTrajectory(){const t=current();stepsEl.innerHTML='';detail.innerHTML='';
   if(!t){diffEl.textContent='';outcomeEl.textContent='no trajectories';return;}
-  t.steps.forEach((s,i)=>{const b=el('button',{className:'step-button'});
-    const r=(s.reward===null||s.reward===undefined)?'':` · reward ${s.reward.toFixed(3)}`;
-    b.textContent=`Step ${i+1}: ${s.action.name} ${summary(s.action)}${r}`;b.dataset.step=i;
-    b.onclick=()=>showStep(i);const li=el('li');li.appendChild(b);stepsEl.appendChild(li);});
-  const o=t.outcome||{};outcomeEl.textContent=`${t.steps.length} steps · resolved: ${o.resolved===null||o.resolved===undefined?'unknown':o.resolved}`;
-  diffEl.textContent=o.diff||'(empty diff)';if(t.steps.length)showStep(0);}
+  const list=items();
+  list.forEach((it,j)=>{const b=el('button',{className:'step-button'});b.dataset.item=j;
+    if(it.step===null||it.step===undefined){b.classList.add('error');
+      b.textContent=`Format error: ${String(it.error).split('\\n')[0].slice(0,70)}`;b.onclick=()=>showError(j);}
+    else{const s=t.steps[it.step];const r=(s.reward===null||s.reward===undefined)?'':` · reward ${s.reward.toFixed(3)}`;
+      b.textContent=`Step ${it.step+1}: ${s.action.name} ${summary(s.action)}${r}`;b.onclick=()=>showStep(j);}
+    const li=el('li');li.appendChild(b);stepsEl.appendChild(li);});
+  const errors=list.filter(it=>it.step===null||it.step===undefined).length,o=t.outcome||{};
+  outcomeEl.textContent=`${t.steps.length} steps`+(errors?` · ${errors} format errors`:'')+
+    ` · resolved: ${o.resolved===null||o.resolved===undefined?'not graded':o.resolved}`;
+  diffEl.textContent=o.diff||'(empty diff)';if(list.length)list[0].step===null||list[0].step===undefined?showError(0):showStep(0);}
+function select(j){document.querySelectorAll('#steps button').forEach(b=>b.classList.toggle('active',Number(b.dataset.item)===j));
+  detail.innerHTML='';}
+function add(label,text,id){detail.appendChild(el('div',{className:'label'},label));detail.appendChild(el('pre',{id:id},text));}
+function showError(j){const it=items()[j];select(j);detail.appendChild(el('h3',{id:'step-title'},'Format error'));
+  add('Why the env took no action',it.error,'turn-error');add('What the policy wrote',it.response||'(empty)','turn-response');}
 function summary(a){const v=a.arguments.command||'';return (a.arguments.path?a.arguments.path+' ':'')+String(v).slice(0,60);}
 function canonical(a){const order=['command','path','file_text','old_str','new_str','insert_line','view_range'];
   const keys=order.filter(k=>k in a.arguments).concat(Object.keys(a.arguments).filter(k=>!order.includes(k)).sort());
   return [`<function=${a.name}>`].concat(keys.map(k=>{const v=a.arguments[k];
     return `<parameter=${k}>${typeof v==='string'?v:JSON.stringify(v)}</parameter>`;})).concat(['</function>']).join('\\n');}
-function showStep(i){const s=current().steps[i];
-  document.querySelectorAll('#steps button').forEach((b,j)=>b.classList.toggle('active',j===i));
-  detail.innerHTML='';detail.appendChild(el('h3',{id:'step-title'},`Step ${i+1}`));
-  const add=(label,text,id)=>{detail.appendChild(el('div',{className:'label'},label));
-    detail.appendChild(el('pre',{id:id},text));};
+function showStep(j){const i=items()[j].step,s=current().steps[i];select(j);
+  detail.appendChild(el('h3',{id:'step-title'},`Step ${i+1}`));
   if(s.reward!==null&&s.reward!==undefined){const r=el('div',{id:'step-reward',className:'reward '+(s.reward>=0?'pos':'neg')},
     `reward ${s.reward.toFixed(3)}`);detail.appendChild(r);}
   add('Thought',s.thought||'(none)','step-thought');add('Action',canonical(s.action),'step-action');

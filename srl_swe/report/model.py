@@ -22,13 +22,26 @@ class Plot(BaseModel):
     png: str  # path of a PNG file; embedded into the page as data
 
 
+class Turn(BaseModel):
+    """One policy turn as the viewer lists it: the index of the step it became, or, for a turn
+    that held no well-formed action, the format error and the raw response."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    step: int | None = None
+    error: str | None = None
+    response: str | None = None
+
+
 class Run(BaseModel):
-    """A named set of trajectories (a policy's evaluation, an expert replay)."""
+    """A named set of trajectories (a policy's evaluation, an expert replay). `turns[i]`, when
+    given, lists trajectory i's turns, format errors included (a trajectory holds steps only)."""
 
     model_config = ConfigDict(extra="forbid")
 
     name: str
     trajectories: list[Trajectory] = Field(default_factory=list)
+    turns: list[list[Turn]] = Field(default_factory=list)
 
 
 class Report(BaseModel):
