@@ -9,7 +9,7 @@ import torch
 from srl_swe.srl.rewards import format_reward
 from srl_swe.train.config import load_config
 from srl_swe.train.data import load_stepwise
-from srl_swe.train.evaluate import mean_step_similarity
+from srl_swe.train.evaluate import mean_step_similarity, step_rewards
 from srl_swe.train.grpo import EmptyBatch
 from srl_swe.train.metrics import read_metrics
 from srl_swe.train.session import open_session
@@ -54,6 +54,23 @@ def test_sft_learns_the_expert_steps(sft_run, data):
     untrained = mean_step_similarity("tiny", valid, max_new_tokens=40)
     assert untrained == -1.0  # a random model writes no well-formed action
     assert trained > 0.5
+
+
+def test_sampled_evaluation_gives_k_rewards_per_row_in_row_order(sft_run, data):
+    """Each row's k sampled completions are scored against that row's own expert action."""
+    valid = load_stepwise(data, "validation")
+    seen = []
+
+    def echo_expert(completions, expert_action, **_):
+        seen.extend(expert_action)
+        return [float(len(a)) for a in expert_action]
+
+    per_row = step_rewards(sft_run / "adapter", valid, max_new_tokens=8, do_sample=True, batch_size=3,
+                           samples_per_prompt=3, reward_fn=echo_expert)
+    assert per_row == [[float(len(r["expert_action"]))] * 3 for r in valid]
+    assert seen == [r["expert_action"] for r in valid for _ in range(3)]
+    with pytest.raises(ValueError, match="needs do_sample=True"):
+        step_rewards(sft_run / "adapter", valid, samples_per_prompt=2)
 
 
 def test_one_srl_step_changes_the_lora_weights_and_not_the_base(sft_run, data, tmp_path):
