@@ -4,7 +4,7 @@ PY    := $(VENV)/bin/python
 # A CPU build of torch on these machines; override (e.g. TORCH=torch) elsewhere.
 TORCH ?= torch==2.13.0
 
-.PHONY: setup engine test demo lint bench clean-containers
+.PHONY: setup engine test demo lint clean-containers
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
