@@ -10,17 +10,10 @@ from typer.testing import CliRunner
 from srl_swe.cli.main import app
 from srl_swe.models.loading import resolve_model
 from srl_swe.train.metrics import read_metrics
-from tests.train_support import one_thread, save_stepwise
+from tests.train_support import save_stepwise
 
-pytestmark = pytest.mark.train
+pytestmark = [pytest.mark.train, pytest.mark.usefixtures("single_thread")]
 runner = CliRunner()
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _single_thread():
-    previous = one_thread()
-    yield
-    torch.set_num_threads(previous)
 
 
 def train(*args: str):

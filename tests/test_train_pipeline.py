@@ -4,7 +4,6 @@ episodes in SWEEnv, is graded by the tasks' tests, and trains on groups with mix
 from __future__ import annotations
 
 import pytest
-import torch
 from datasets import Dataset, DatasetDict
 
 from srl_swe.train.config import load_config
@@ -12,17 +11,10 @@ from srl_swe.train.metrics import read_metrics
 from srl_swe.train.rlvr import train_rlvr
 from srl_swe.train.sft import train_sft
 from srl_swe.train.srl import train_srl
-from tests.train_support import SHORT_ENV, expert_fix_rows, one_thread
+from tests.train_support import SHORT_ENV, expert_fix_rows
 
-pytestmark = [pytest.mark.train, pytest.mark.docker]
+pytestmark = [pytest.mark.train, pytest.mark.docker, pytest.mark.usefixtures("single_thread")]
 TASKS = ["confload-2", "lrukit-3"]  # the two bundled tasks with the shortest fixes
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _single_thread():
-    previous = one_thread()
-    yield
-    torch.set_num_threads(previous)
 
 
 def test_sft_then_srl_then_rlvr_on_two_bundled_tasks(base_image, tmp_path):

@@ -15,21 +15,13 @@ from srl_swe.train.metrics import read_metrics
 from srl_swe.train.session import open_session
 from srl_swe.train.sft import train_sft
 from srl_swe.train.srl import collect_batch, train_srl, update
-from tests.train_support import one_thread, save_stepwise
 
-pytestmark = pytest.mark.train
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _single_thread():
-    previous = one_thread()
-    yield
-    torch.set_num_threads(previous)
+pytestmark = [pytest.mark.train, pytest.mark.usefixtures("single_thread")]
 
 
 @pytest.fixture(scope="module")
-def data(tmp_path_factory):
-    return save_stepwise(tmp_path_factory.mktemp("stepwise") / "data")
+def data(stepwise_data):
+    return stepwise_data
 
 
 @pytest.fixture(scope="module")
