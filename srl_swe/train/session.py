@@ -20,7 +20,7 @@ from srl_swe import atomic
 from srl_swe.errors import ConfigError
 from srl_swe.models.loading import is_adapter, resolve_model
 from srl_swe.train import policy
-from srl_swe.train.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
+from srl_swe.train.checkpoint import latest_checkpoint, load_checkpoint, rng_state, save_checkpoint
 from srl_swe.train.config import TrainConfig, dump_config, resolve_device
 from srl_swe.train.distributed import Workers, rank_seed
 from srl_swe.train.metrics import MetricsLog, NullLog
@@ -100,8 +100,6 @@ class Session:
     def checkpoint(self) -> Path | None:
         """Every process takes part (their RNG states are saved); the main process writes."""
         self.workers.check_in_step(self.trainable, self.step)
-        from srl_swe.train.checkpoint import rng_state
-
         rngs = self.workers.gather([rng_state()])
         saved = None
         if self.workers.is_main:
@@ -224,4 +222,4 @@ def open_vllm(cfg, model, tokenizer, workers: Workers):
 
     return VLLMSampler(base_model_of(model), cfg.lora.r, cfg.max_prompt_tokens + cfg.max_new_tokens,
                        policy.stop_ids(tokenizer, model), tokenizer.eos_token_id, rank_seed(cfg.seed, workers.rank),
-                       "bfloat16" if cfg.bf16 else "auto", cfg.vllm_gpu_memory_utilization, workers.world)  # not after an error: a barrier there would wait for processes that died
+                       "bfloat16" if cfg.bf16 else "auto", cfg.vllm_gpu_memory_utilization, workers.world)
