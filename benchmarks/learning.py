@@ -37,6 +37,7 @@ from pathlib import Path
 
 import torch
 
+from srl_swe import atomic
 from srl_swe.models.loading import resolve_model
 from srl_swe.srl.dataset import build_dataset, bundled_expert_files
 from srl_swe.train.config import load_config
@@ -135,10 +136,9 @@ def plot(results: dict, path: Path) -> None:
     right.grid(alpha=0.3)
     right.legend(fontsize=8)
     fig.tight_layout()
-    staging = path.with_name(f".{path.name}.tmp")
-    fig.savefig(staging, dpi=110, format="png")
+    with atomic.replacing(path, binary=True) as fh:
+        fig.savefig(fh, dpi=110, format="png")
     plt.close(fig)
-    os.replace(staging, path)
 
 
 def run_srl(work: Path, common: dict, data, args, seed: int) -> dict:
@@ -225,10 +225,7 @@ def main() -> None:
         "timings_s": timings | {"srl_s": [round(r["train_s"], 1) for r in runs], "total": time.perf_counter() - began},
         "cpu_count": os.cpu_count(),
     }
-    args.out.mkdir(parents=True, exist_ok=True)
-    staging = args.out / ".learning.json.tmp"
-    staging.write_text(json.dumps(results, indent=2) + "\n")
-    os.replace(staging, args.out / "learning.json")
+    atomic.write_json(args.out / "learning.json", results)
     plot(results, args.out / "learning.png")
     print(json.dumps({k: results[k] for k in ("validation_reward", "validation_reward_sampled", "srl_raises_over_sft",
                                               "srl_sampled_gain_over_sft", "timings_s")}, indent=2))

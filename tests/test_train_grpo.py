@@ -7,7 +7,16 @@ import math
 import pytest
 import torch
 
-from srl_swe.train.grpo import filter_groups, group_advantages, grpo_loss, kl_k3
+from srl_swe.train.grpo import filter_groups, group_advantages, grpo_loss, kl_k3, score_groups
+
+
+def test_score_groups_pairs_each_completion_with_its_groups_expert():
+    def same(completions, expert_action, **_):
+        return [float(c == a) for c, a in zip(completions, expert_action, strict=True)]
+
+    assert score_groups(same, ["ls", "cd", "pwd", "pwd"], ["ls", "pwd"], 2) == [1.0, 0.0, 1.0, 1.0]
+    with pytest.raises(ValueError, match="returned 1 rewards for 4 completions"):
+        score_groups(lambda completions, **_: [0.5], ["a", "b", "c", "d"], ["x", "y"], 2)
 
 
 def test_group_advantages_normalise_each_group_on_its_own():

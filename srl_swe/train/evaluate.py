@@ -14,6 +14,7 @@ from pathlib import Path
 import torch
 
 from srl_swe.train import policy
+from srl_swe.train.grpo import score_groups
 
 
 def step_rewards(
@@ -58,7 +59,7 @@ def step_rewards(
         prompts = [policy.encode_prompt(tokenizer, r["prompt"], max_prompt_tokens) for r in chunk]
         completions = policy.sample(model, tokenizer, prompts, k, max_new_tokens, temperature, do_sample=do_sample)
         texts = [policy.decode(tokenizer, c) for c in completions]
-        flat = [float(x) for x in reward_fn(completions=texts, expert_action=[r["expert_action"] for r in chunk for _ in range(k)])]
+        flat = score_groups(reward_fn, texts, [r["expert_action"] for r in chunk], k)
         rewards += [flat[i * k : (i + 1) * k] for i in range(len(chunk))]
     return rewards
 

@@ -24,6 +24,16 @@ def _grouped(rewards: torch.Tensor, group_size: int) -> torch.Tensor:
     return rewards.view(-1, group_size)
 
 
+def score_groups(reward_fn, completions: list[str], expert_actions: list[str], group_size: int) -> list[float]:
+    """The rewards of `group_size` completions per expert action, laid out group by group. A reward
+    function that returns the wrong number of rewards is an error, never a short batch."""
+    rewards = [float(x) for x in reward_fn(completions=completions,
+                                            expert_action=[a for a in expert_actions for _ in range(group_size)])]
+    if len(rewards) != len(completions):
+        raise ValueError(f"The reward function returned {len(rewards)} rewards for {len(completions)} completions.")
+    return rewards
+
+
 def group_advantages(rewards, group_size: int, eps: float = 1e-4) -> torch.Tensor:
     """(r - mean(group)) / (std(group) + eps) for each sample; std is the unbiased one, as TRL's."""
     grouped = _grouped(rewards, group_size)

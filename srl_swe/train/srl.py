@@ -22,7 +22,7 @@ import torch
 from srl_swe.train import policy
 from srl_swe.train.config import SRLConfig
 from srl_swe.train.data import load_stepwise
-from srl_swe.train.grpo import EmptyBatch, filter_groups, group_advantages
+from srl_swe.train.grpo import EmptyBatch, filter_groups, group_advantages, score_groups
 from srl_swe.train.progress import progress_bar
 from srl_swe.train.session import Session, open_session
 from srl_swe.train.update import policy_update
@@ -63,9 +63,7 @@ def sample_groups(s: Session, picked: list[dict], reward_fn: RewardFn) -> tuple[
     prompts = [policy.encode_prompt(s.tokenizer, r["prompt"], cfg.max_prompt_tokens) for r in picked]
     completions = s.sample(prompts, g, cfg.max_new_tokens, cfg.temperature, cfg.top_p)
     texts = [policy.decode(s.tokenizer, c) for c in completions]
-    rewards = [float(x) for x in reward_fn(completions=texts, expert_action=[r["expert_action"] for r in picked for _ in range(g)])]
-    if len(rewards) != len(texts):
-        raise ValueError(f"The reward function returned {len(rewards)} rewards for {len(texts)} completions.")
+    rewards = score_groups(reward_fn, texts, [r["expert_action"] for r in picked], g)
     kept = Batch()
     for k in filter_groups(rewards, g, cfg.std_eps):
         kept.prompts += [prompts[k]] * g
