@@ -52,3 +52,14 @@ class FormatError(SrlSweError):
 
 class ConfigError(SrlSweError):
     pass
+
+
+class TaskCheckFailed(TaskError):
+    """A task that cannot be registered, or does not validate, for a reason with a name.
+
+    `outcome` is one of the typed outcomes (collection_error, install_error, missing_tests, ...),
+    `detail` the first lines of the real error (file, exception), `hint` the fix to try."""
+
+    def __init__(self, outcome: str, detail: str, hint: str = ""):
+        self.outcome, self.detail, self.hint = outcome, detail, hint
+        super().__init__(f"{outcome}: {detail}" + (f". {hint}" if hint else ""))

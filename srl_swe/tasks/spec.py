@@ -21,6 +21,7 @@ SWEBENCH_FIELDS = (
     "instance_id", "repo", "base_commit", "patch", "test_patch", "problem_statement", "hints_text",
     "created_at", "version", "FAIL_TO_PASS", "PASS_TO_PASS", "environment_setup_commit",
 )
+VENV_DIR = "/opt/srl-swe/venv"  # where a task image's clean interpreter environment lives
 TASK_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
 
 
@@ -44,7 +45,16 @@ class TaskSpec(BaseModel):
     # srl-swe's own fields
     image: str | None = Field(None, description="A prebuilt image by name (SWE-bench, SWE-smith); used as is.")
     workdir: str = "/testbed"
-    test_command: str = Field("python -m pytest", description="A pytest invocation; the harness appends its options and the test ids.")
+    test_command: str = Field("python -m pytest", description="The runner's invocation; the harness appends its options and the targets.")
+    test_runner: str = Field("pytest", description="Which runner prints and accepts the test ids: pytest, unittest, django, sympy, swebench.")
+    test_scope: Literal["files", "all"] = Field(
+        "all", description="files: only the test files the test patch touches run (SWE-bench's harness); all: the whole suite.")
+    environment: Literal["system", "venv"] = Field(
+        "system", description="venv: a clean virtualenv at VENV_DIR, on PATH, holds the runner and the repo's dependencies.")
+    requirements: list[str] = Field(default_factory=list, description=(
+        "pip requirements resolved on the host into the task's offline wheelhouse ('.' or '.[extra]' is the repo itself)."))
+    install: list[str] = Field(default_factory=list, description=(
+        "Commands run in the workdir at image build, in the venv, with the wheelhouse as the only package index."))
     setup: list[str] = Field(default_factory=list, description="Shell commands run once in /testbed when the task image is built.")
     source: str | None = Field(None, description="Where the repo came from (a path or git URL).")
     list_format: Literal["list", "json"] = Field(
