@@ -37,7 +37,9 @@ def registry(tmp_path_factory, repo):
 def test_add_derives_fail_to_pass_and_pass_to_pass(registry, repo):
     spec = load_task("textstat-1", registry)
     assert spec.FAIL_TO_PASS == F2P
-    assert spec.PASS_TO_PASS == P2P  # the skipped test is in neither list
+    # The test patch's files only (test_other.py is not in it); the skipped test is in neither list.
+    assert spec.PASS_TO_PASS == [t for t in P2P if t.startswith("tests/test_core.py")]
+    assert (spec.test_runner, spec.test_scope, spec.environment) == ("pytest", "files", "venv")
     assert spec.base_commit == repo.base
     assert spec.problem_statement == FIX_MESSAGE
     assert diff_paths(spec.patch) == ["textstat/core.py"]
@@ -63,7 +65,7 @@ def test_add_from_base_commit_and_patch_files(registry, repo, tmp_path):
     (tmp_path / "issue.md").write_text("word_count('a  b') says 3\n")
     result = tasks("add", "--repo", repo.path, "--base-commit", repo.base, "--patch", tmp_path / "fix.diff",
                    "--test-patch", tmp_path / "tests.diff", "--id", "textstat-2",
-                   "--problem-statement", f"@{tmp_path / 'issue.md'}", "--tasks-dir", registry,
+                   "--problem-statement", f"@{tmp_path / 'issue.md'}", "--tasks-dir", registry, "--test-scope", "all",
                    "--source", "vendor/textstat (mirror)", "--setup", "python -c 'open(\"BUILD_INFO\", \"w\").write(\"built\")'")
     assert result.exit_code == 0, result.output
     spec = load_task("textstat-2", registry)
@@ -80,7 +82,8 @@ BAD_INPUTS = {
     "unknown commit": (["--fix-commit", "0123456789abcdef"], "is not in"),
     "not one mode": (["--fix-commit", "HEAD", "--base-commit", "HEAD~1"], "Pass either --fix-commit"),
     "patch does not apply": (["--base-commit", "{base}", "--patch", "{bad_patch}", "--problem-statement", "x"], "does not apply"),
-    "no fail-to-pass": (["--fix-commit", "{no_f2p}"], "No test fails before the fix"),
+    "no fail-to-pass": (["--fix-commit", "{no_f2p}"], "no_f2p: no test fails before the fix"),
+    "unknown runner": (["--fix-commit", "{fix}", "--test-runner", "nose"], "Unknown test runner 'nose'"),
     "hanging tests": (["--fix-commit", "{fix}", "--test-command", "sleep 60; python -m pytest", "--timeout", "3"],
                       "did not finish within 3 s"),
     "existing id": (["--fix-commit", "{fix}", "--id", "textstat-1"], "already exists"),

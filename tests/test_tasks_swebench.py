@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from srl_swe.cli.main import app
+from srl_swe.errors import TaskError
 from srl_swe.tasks.registry import list_tasks, load_task
 from srl_swe.tasks.swebench import read_jsonl
 from tests.task_repos import tree_snapshot
@@ -62,6 +64,18 @@ def test_image_template_uses_the_records_fields(tmp_path):
     assert smith.to_swebench() == {**SWESMITH_LIST_FORM, "image": SWESMITH_LIST_FORM["image_name"]}
     [custom] = read_jsonl(tmp_path / "smith.jsonl", test_command="python -m pytest -x")
     assert custom.test_command == "python -m pytest -x" and custom.image is None
+
+
+
+def test_a_runner_given_on_import_is_kept_and_exported(tmp_path):
+    source = write(tmp_path / "in.jsonl", [SWEBENCH_STRING_FORM])
+    [spec] = read_jsonl(source, test_runner="django")
+    assert (spec.test_runner, spec.test_scope) == ("django", "files")
+    assert spec.test_command == "./tests/runtests.py --verbosity 2 --settings=test_sqlite --parallel 1"
+    [back] = read_jsonl(write(tmp_path / "out.jsonl", [spec.to_swebench()]))
+    assert (back.test_runner, back.test_scope, back.test_command) == (spec.test_runner, spec.test_scope, spec.test_command)
+    with pytest.raises(TaskError, match="Unknown test runner 'nose'"):
+        read_jsonl(source, test_runner="nose")
 
 
 def test_bad_records_are_one_line_and_import_nothing(tmp_path):

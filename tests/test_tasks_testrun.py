@@ -1,46 +1,83 @@
-"""Reading pytest's reports: node ids from junit XML and -rA (pure logic, no containers)."""
+"""Test ids are pytest's own: the harness's plugin records exactly the node ids that pytest prints
+(`--collect-only -q`) for every awkward style, reports each outcome, takes any number of
+requested ids through a file, and names requested ids that pytest does not know. Real containers,
+the base image's pytest."""
 
 from __future__ import annotations
 
+import shlex
+
 import pytest
 
-from srl_swe.tasks.testrun import mangle, node_id, parse_junit, parse_rA
+from srl_swe.tasks.runners.base import MISSING
+from srl_swe.tasks.spec import TaskSpec
+from srl_swe.tasks.testrun import run_scope, run_tests
+from tests.id_styles import DOCTEST_ID, FILES, FIXED, OUTCOMES
 
-JUNIT = """<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="pytest" errors="1" failures="1">
-<testcase classname="tests.test_a" name="test_ok" file="tests/test_a.py" line="3" time="0.001" />
-<testcase classname="tests.test_a.TestX.Inner" name="test_p[a b-1]" file="tests/test_a.py" line="9" time="0.001">
-  <failure message="assert 1 == 2">boom</failure></testcase>
-<testcase classname="tests.test_a" name="test_teardown" file="tests/test_a.py" line="12" time="0.001" />
-<testcase classname="tests.test_a" name="test_teardown" file="tests/test_a.py" line="12" time="0.001">
-  <error message="failed on teardown">x</error></testcase>
-<testcase classname="tests.test_a" name="test_skip" file="tests/test_a.py" line="15" time="0">
-  <skipped type="pytest.skip" message="no">skip</skipped></testcase>
-<testcase classname="tests.test_a" name="test_xfail" file="tests/test_a.py" line="18" time="0">
-  <skipped type="pytest.xfail" message="known" /></testcase>
-<testcase classname="test_top" name="test_mod" file="test_top.py" line="1" time="0" />
-</testsuite></testsuites>"""
+pytestmark = pytest.mark.docker
+COMMAND = "python -m pytest --doctest-modules"
+SPEC = TaskSpec(instance_id="ids", test_command=COMMAND)
 
 
-def test_junit_statuses_by_node_id():
-    assert parse_junit(JUNIT) == {
-        "tests/test_a.py::test_ok": "PASSED",
-        "tests/test_a.py::TestX::Inner::test_p[a b-1]": "FAILED",
-        "tests/test_a.py::test_teardown": "ERROR",  # passed its call, failed its teardown: the worse wins
-        "tests/test_a.py::test_skip": "SKIPPED",
-        "tests/test_a.py::test_xfail": "PASSED",  # SWE-bench counts an expected failure as passing
-        "test_top.py::test_mod": "PASSED",
-    }
+def write_tree(sandbox, tree: dict[str, str]) -> None:
+    for path, text in tree.items():
+        sandbox.write_file(f"/testbed/{path}", text)
 
 
-@pytest.mark.parametrize("nid", ["tests/test_a.py::test_ok", "tests/test_a.py::TestX::Inner::test_p[a.b::c-1]", "t.py::t"])
-def test_mangle_matches_pytest_and_round_trips(nid):
-    classname, name = mangle(nid)
-    assert "/" not in classname and not classname.endswith(".py")
-    assert node_id(classname, name, nid.split("::")[0]) == nid
+def collected(sandbox) -> list[str]:
+    """The node ids pytest itself prints for the tree, one per line before the summary."""
+    output = sandbox.run(f"cd /testbed && {COMMAND} --collect-only -q -p no:cacheprovider").output
+    return [line for line in output.splitlines() if "::" in line]
 
 
-def test_rA_summary():
-    output = ("===== short test summary info =====\nPASSED tests/t.py::test_a\nFAILED tests/t.py::test_b - assert 0\n"
-              "ERROR tests/t.py::test_c - fixture\nXFAIL tests/t.py::test_d - known\nSKIPPED [1] tests/t.py:3: no\n")
-    assert parse_rA(output) == {"tests/t.py::test_a": "PASSED", "tests/t.py::test_b": "FAILED",
-                                "tests/t.py::test_c": "ERROR", "tests/t.py::test_d": "PASSED"}
+@pytest.fixture
+def tree(sandbox):
+    write_tree(sandbox, FILES)
+    return sandbox
+
+
+def test_recorded_ids_are_the_ids_pytest_prints(tree):
+    run = run_scope(tree, SPEC, [], timeout=120)
+    ids = collected(tree)
+    assert len(ids) > 300 and sorted(run.statuses) == sorted(ids)
+    assert "tests/test_inherit.py::TestAdd::test_adds" in ids  # not tests/base_checks.py, where the method lives
+    assert "tests/test_unittest.py::AddCase::test_add" in ids and DOCTEST_ID in ids
+    assert "tests/deep/nested/test_nested.py::test_sep_from_conftest" in ids
+    assert any("two::three [x]" in test_id for test_id in ids) and any("p::q" in test_id for test_id in ids)
+    assert run.collection_errors == [] and run.not_found == []
+
+
+def test_each_outcome_has_its_status(tree):
+    statuses = run_scope(tree, SPEC, [], timeout=120).statuses
+    assert {t: statuses[t] for t in OUTCOMES} == OUTCOMES
+    assert statuses["tests/test_inherit.py::TestAdd::test_adds"] == "FAILED"  # the bug: add subtracts
+    assert statuses["tests/test_inherit.py::TestAdd::test_zero"] == "PASSED"
+    assert statuses[DOCTEST_ID] == "FAILED"
+
+
+def test_requested_ids_through_a_file_and_unknown_ids_named(tree):
+    ids = collected(tree)
+    write_tree(tree, FIXED)
+    unknown = ["tests/test_params.py::test_nope", "tests/gone.py::test_x"]
+    run = run_tests(tree, SPEC, ids + unknown, timeout=120)
+    assert list(run.statuses) == ids + unknown  # one status per requested id, in order
+    assert run.statuses[DOCTEST_ID] == run.statuses["tests/test_inherit.py::TestAdd::test_adds"] == "PASSED"
+    assert [t for t in ids if run.statuses[t] == MISSING] == []
+    assert run.statuses["tests/test_params.py::test_nope"] == run.statuses["tests/gone.py::test_x"] == MISSING
+    assert run.not_found == unknown  # pytest collected neither (gone.py is not even there)
+
+
+def test_ids_are_accepted_back_by_pytest(tree):
+    ids = [t for t in collected(tree) if "[" in t][:8] + ["tests/test_inherit.py::TestAdd::test_zero"]
+    for test_id in ids:
+        output = tree.run(f"cd /testbed && python -m pytest -q -p no:cacheprovider {shlex.quote(test_id)}").output
+        ran = [line for line in output.splitlines() if " passed" in line or " failed" in line or " error" in line]
+        assert ran and ran[-1].split()[0] == "1", (test_id, output[-400:])
+
+
+def test_collection_errors_are_reported_with_the_exception(tree):
+    tree.write_file("/testbed/tests/test_broken.py", "import not_installed_anywhere\n\ndef test_x():\n    pass\n")
+    run = run_scope(tree, SPEC, ["tests/test_broken.py", "tests/test_inherit.py"], timeout=120)
+    [error] = run.collection_errors
+    assert error.where == "tests/test_broken.py" and "No module named 'not_installed_anywhere'" in error.message
+    assert set(run.statuses) == {"tests/test_inherit.py::TestAdd::test_adds", "tests/test_inherit.py::TestAdd::test_zero"}

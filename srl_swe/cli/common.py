@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -13,7 +14,9 @@ from rich.markup import escape
 from srl_swe.errors import SrlSweError
 
 console = Console(stderr=True)
-out = Console()
+# Piped or redirected output (a file, `grep`, a CI log) gets tables whole: no cutting or wrapping
+# to a terminal width that is not there.
+out = Console(width=None if sys.stdout.isatty() else 100_000)
 
 F = TypeVar("F", bound=Callable)
 

@@ -26,34 +26,46 @@ def _log(message: str) -> None:
 
 @app.command("list")
 @friendly
-def list_cmd(tasks_dir: Path = TasksDir) -> None:
-    """The registered tasks with their repo and test counts."""
+def list_cmd(as_json: bool = typer.Option(False, "--json", help="One JSON object per task, as a list."),
+             tasks_dir: Path = TasksDir) -> None:
+    """The registered tasks with their repo, runner and test counts."""
     from srl_swe.tasks.registry import bundle_path, list_tasks, load_task
 
     ids = list_tasks(tasks_dir)
+    specs = [load_task(task_id, tasks_dir) for task_id in ids]
+    if as_json:
+        rows = [dict(id=s.instance_id, repo=s.repo, test_runner=s.test_runner, test_scope=s.test_scope,
+                     environment=s.environment, FAIL_TO_PASS=len(s.FAIL_TO_PASS), PASS_TO_PASS=len(s.PASS_TO_PASS),
+                     image=s.image, bundle=bundle_path(s.instance_id, tasks_dir).is_file()) for s in specs]
+        out.print_json(json.dumps(rows))
+        return
     if not ids:
         console.print(f"no tasks in {tasks_dir or 'the default tasks dir'}; add one with 'srl-swe tasks add'")
         return
-    table = Table("id", "repo", "F2P", "P2P", "runs in")
-    for task_id in ids:
-        spec = load_task(task_id, tasks_dir)
+    table = Table("id", "repo", "runner", "F2P", "P2P", "runs in")
+    for spec in specs:
         where = Text(spec.image) if spec.image else (
-            Text("repo bundle") if bundle_path(task_id, tasks_dir).is_file() else Text("nothing", style="red"))
-        table.add_row(task_id, Text(spec.repo), str(len(spec.FAIL_TO_PASS)), str(len(spec.PASS_TO_PASS)), where)
+            Text("repo bundle") if bundle_path(spec.instance_id, tasks_dir).is_file() else Text("nothing", style="red"))
+        table.add_row(spec.instance_id, Text(spec.repo), spec.test_runner, str(len(spec.FAIL_TO_PASS)),
+                      str(len(spec.PASS_TO_PASS)), where)
     out.print(table)
 
 
 @app.command("show")
 @friendly
 def show(task_id: str, as_json: bool = typer.Option(False, "--json", help="Every field, as JSON."), tasks_dir: Path = TasksDir) -> None:
-    """One task: its fields (patches and issue text in full with --json)."""
+    """One task: runner, install and image first, then its fields (patches and issue text in full with --json)."""
+    from srl_swe.tasks.images import describe_image
     from srl_swe.tasks.registry import load_task
 
     spec = load_task(task_id, tasks_dir)
     if as_json:
-        out.print_json(json.dumps(spec.model_dump(mode="json")))
+        out.print_json(json.dumps(spec.model_dump(mode="json") | {"image_built": describe_image(spec, tasks_dir)}))
         return
     table = Table(show_header=False)
+    table.add_row("runner", Text(f"{spec.test_runner}: {spec.test_command} (scope: {spec.test_scope})"))
+    table.add_row("install", Text(f"{spec.environment}: " + ("; ".join(spec.install) or "nothing installed")))
+    table.add_row("image", Text(describe_image(spec, tasks_dir)))
     for key, value in spec.model_dump(mode="json").items():
         if isinstance(value, list):
             value = "\n".join(value) if value else "-"
@@ -79,11 +91,17 @@ def add(
     test_patch: Annotated[Path | None, typer.Option(help="With --base-commit: the tests that show the bug, as a diff file.")] = None,
     task_id: str = typer.Option(None, "--id", help="Task id (default: <repo>-<short sha>)."),
     problem_statement: str = typer.Option(None, help="Issue text, or @FILE (default: the fix commit's message)."),
-    test_command: str = typer.Option(None, help="A pytest invocation (default: 'python -m pytest')."),
+    test_command: str = typer.Option(None, help="The runner's invocation (default: the runner's, e.g. 'python -m pytest')."),
+    test_runner: str = typer.Option("pytest", help="pytest | unittest | django | sympy | swebench: whose test ids the task lists."),
+    test_scope: str = typer.Option("files", help="files: run the test files the test patch touches (SWE-bench's harness); all: the whole suite."),
+    install: Annotated[list[str] | None, typer.Option(help="Command that installs the repo in the image's venv, offline (repeatable; default: an editable install of a Python package).")] = None,
+    no_install: bool = typer.Option(False, help="Install nothing from the repo (the venv still holds the runner)."),
+    requirement: Annotated[list[str] | None, typer.Option(help="A pip requirement added to the offline wheelhouse (repeatable).")] = None,
+    system_python: bool = typer.Option(False, help="Run the tests with the base image's Python instead of a clean venv."),
     setup: Annotated[list[str] | None, typer.Option(help="A command run in the repo when the task image is built (repeatable).")] = None,
     timeout: float = typer.Option(600, help="Seconds one test run may take."),
     replace: bool = typer.Option(False, help="Overwrite a task with the same id."),
-    setup_network: bool = typer.Option(False, help="Let --setup commands reach the network (your own machine only)."),
+    setup_network: bool = typer.Option(False, help="Let the image build reach the network (your own machine only)."),
     source: str = typer.Option(None, help="Recorded as the task's source (default: the --repo path or URL)."),
     tasks_dir: Path = TasksDir,
 ) -> None:
@@ -92,8 +110,13 @@ def add(
     FAIL_TO_PASS and PASS_TO_PASS are derived by running the tests before and after the fix in a sandbox."""
     from srl_swe.tasks.register import RegisterOptions, register_fix_commit, register_patches
 
+    if test_scope not in ("files", "all"):
+        fail(f"--test-scope {test_scope!r}: use files or all.")
     options = RegisterOptions(task_id=task_id, problem_statement=_text_or_file(problem_statement),
-                              test_command=test_command, setup=setup or [], timeout=timeout, replace=replace,
+                              test_command=test_command, test_runner=test_runner, test_scope=test_scope,
+                              environment="system" if system_python else "venv",
+                              install=[] if no_install else install or None, requirements=requirement or [],
+                              setup=setup or [], timeout=timeout, replace=replace,
                               setup_network=setup_network, source=source)
     if fix_commit and not (base_commit or patch or test_patch):
         spec = register_fix_commit(repo, fix_commit, options, tasks_dir, log=_log)
@@ -111,6 +134,7 @@ def validate(
     task_ids: Annotated[list[str] | None, typer.Argument(help="Tasks to validate (default: all).")] = None,
     workers: int = typer.Option(1, "--workers", "-j", min=1, help="Sandboxes at once."),
     timeout: float = typer.Option(600, help="Seconds one test run may take."),
+    as_json: bool = typer.Option(False, "--json", help="The results as a JSON list (outcome, detail, hint, seconds)."),
     tasks_dir: Path = TasksDir,
 ) -> None:
     """Check each task in a fresh sandbox; exit 1 unless every task is ok.
@@ -127,13 +151,17 @@ def validate(
         bar = progress.add_task("", total=len(specs))
         results = validate_tasks(specs, tasks_dir, workers=workers, timeout=timeout,
                                  on_done=lambda r: progress.update(bar, advance=1, description=escape(f"{r.task_id}: {r.outcome}")))
-    table = Table("task", "outcome", "seconds", "detail")
-    for r in results:
-        style = _OUTCOME_STYLE.get(r.outcome, "yellow")
-        table.add_row(r.task_id, Text(r.outcome, style=style), f"{r.duration:.1f}", Text(r.detail))
-    out.print(table)
     bad = [r for r in results if not r.ok]
-    out.print(f"{len(results) - len(bad)}/{len(results)} ok")
+    if as_json:
+        out.print_json(json.dumps([r.model_dump(mode="json") for r in results]))
+    else:
+        table = Table("task", "outcome", "seconds", "detail")
+        for r in results:
+            style = _OUTCOME_STYLE.get(r.outcome, "yellow")
+            detail = f"{r.detail}. {r.hint}" if r.hint else r.detail
+            table.add_row(r.task_id, Text(r.outcome, style=style), f"{r.duration:.1f}", Text(detail))
+        out.print(table)
+        out.print(f"{len(results) - len(bad)}/{len(results)} ok")
     if bad:
         raise typer.Exit(1)
 
@@ -154,13 +182,18 @@ def import_cmd(
     file: Annotated[Path, typer.Argument(help="SWE-bench / SWE-Gym / SWE-smith JSONL.")],
     image_template: str = typer.Option(None, help="Prebuilt image per record, filled with its fields, e.g. 'swebench/sweb.eval.x86_64.{instance_id_docker}:latest'."),
     test_command: str = typer.Option(None, help="Pytest invocation for every record, e.g. 'source /opt/miniconda3/bin/activate testbed && python -m pytest' for SWE-bench images."),
+    test_runner: str = typer.Option(None, help="Runner for every record, e.g. 'swebench' (SWE-bench's own log parsers and test commands)."),
     replace: bool = typer.Option(False, help="Overwrite tasks with the same ids."),
     tasks_dir: Path = TasksDir,
 ) -> None:
     """Register every record of a JSONL file (all fields kept; see `export`)."""
+    from srl_swe.tasks.runners import get_runner
     from srl_swe.tasks.swebench import import_jsonl
 
-    specs = import_jsonl(file, tasks_dir, image_template=image_template, replace=replace, test_command=test_command)
+    if test_runner:
+        get_runner(test_runner)  # an unknown name fails before anything is written
+    specs = import_jsonl(file, tasks_dir, image_template=image_template, replace=replace, test_command=test_command,
+                         test_runner=test_runner)
     out.print(f"imported {len(specs)} task(s)")
 
 

@@ -3,9 +3,14 @@ fix into source and test changes, check patches, and bundle the history up to th
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import re
 import subprocess
+import tarfile
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from srl_swe.errors import TaskError
@@ -105,3 +110,16 @@ def bundle(repo: Path, base: str, out: Path) -> None:
     # One pack thread: the same history gives the same bytes, so the task image cache hits.
     git(["-c", "pack.threads=1", "bundle", "create", str(out), "refs/heads/srl_swe_base"], repo,
         "Cannot bundle the repository", timeout=600)
+
+
+@contextlib.contextmanager
+def checkout(repo: Path, commit: str) -> Iterator[Path]:
+    """The files of `commit` in a temporary folder (no .git), removed after the block."""
+    with tempfile.TemporaryDirectory(prefix="srl-swe-tree-") as tmp:
+        archive = subprocess.run(["git", "archive", "--format=tar", commit], cwd=repo, capture_output=True,
+                                 env={**os.environ, **_GIT_ENV}, timeout=600)
+        if archive.returncode != 0:
+            raise TaskError(f"Cannot read the files of {commit[:12]}: {archive.stderr.decode(errors='replace').strip()[-200:]}")
+        with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+            tar.extractall(tmp, filter="data")
+        yield Path(tmp)

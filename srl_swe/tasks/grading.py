@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from srl_swe.tasks.patching import apply_patch, diff_paths, restore_files
 from srl_swe.tasks.sandbox import task_sandbox
 from srl_swe.tasks.spec import TaskSpec
-from srl_swe.tasks.testrun import PASSED, TestRun, run_tests
+from srl_swe.tasks.testrun import TestRun, run_tests
 
 Status = Literal["FULL", "PARTIAL", "NO"]
 
@@ -46,8 +46,8 @@ class GradeResult(BaseModel):
 
 def split(test_ids: list[str], run: TestRun) -> TestGroup:
     return {
-        "success": [t for t in test_ids if run.statuses.get(t) == PASSED],
-        "failure": [t for t in test_ids if run.statuses.get(t) != PASSED],
+        "success": [t for t in test_ids if run.passed(t)],
+        "failure": [t for t in test_ids if not run.passed(t)],
     }
 
 

@@ -4,6 +4,14 @@ The repo comes from the task's git bundle, which holds history up to base_commit
 clone is stripped of its remote and every ref but `main`, so nothing in the container reaches
 the fix. `setup` commands run once at build time, as root, without network. Images are tagged
 by a hash of everything that goes into them, so a task image is built once per change.
+
+A spec with `environment: venv` gets a clean virtualenv at VENV_DIR, first on PATH, filled offline
+from the task's wheelhouse (resolved on the host, see wheelhouse.py): the requirements that are not
+the repo itself, then the `install` commands, as `agent` in the workdir, with the wheelhouse as the
+only index. The wheelhouse stays in the image at WHEELS_DIR and the venv's pip.conf points there,
+so an agent's `pip install` answers at once from it instead of waiting on a network it has not.
+`setup` runs after the install, as root, with the venv on PATH. Python's system packages (Debian's
+pytest and the like) are not visible from the venv.
 """
 
 from __future__ import annotations
@@ -12,24 +20,28 @@ import hashlib
 import io
 import shlex
 import tarfile
+import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
 import docker.errors
 
-from srl_swe.errors import SandboxError, TaskError
+from srl_swe.errors import SandboxError, TaskCheckFailed, TaskError
 from srl_swe.sandbox.engine import docker_client, image_exists
-from srl_swe.sandbox.images import ensure_base
+from srl_swe.sandbox.images import ensure_base, find_base
+from srl_swe.tasks import gitrepo
+from srl_swe.tasks.install import WHEELS_DIR, is_repo_requirement, requirement_args
 from srl_swe.tasks.registry import bundle_path
-from srl_swe.tasks.spec import TaskSpec
+from srl_swe.tasks.spec import VENV_DIR, TaskSpec
+from srl_swe.tasks.wheelhouse import WHEELHOUSE_VERSION, ensure_wheelhouse, image_target, pip_failure
 
 TASK_REPO = "srl-swe/task"
 RECIPE_VERSION = "1"  # bump when the Dockerfile below changes meaning
 Log = Callable[[str], None]
 
-_DOCKERFILE = """\
-FROM {base}
+# The repo at base_commit from the bundle, with no ref or object that could reach the fix.
+_CLONE = """\
 USER agent
 COPY --chown=agent:agent repo.bundle /tmp/repo.bundle
 RUN mkdir -p {workdir} && git clone -q --no-checkout /tmp/repo.bundle {workdir} \\
@@ -39,6 +51,10 @@ RUN mkdir -p {workdir} && git clone -q --no-checkout /tmp/repo.bundle {workdir} 
  && git reflog expire --expire=now --all && git gc -q --prune=now \\
  && test "$(git rev-parse HEAD)" = {commit} \\
  && rm /tmp/repo.bundle
+"""
+_DOCKERFILE = """\
+FROM {base}
+""" + _CLONE + """\
 USER root
 {setup}
 RUN chown -R agent:agent {workdir} && cd {workdir} \\
@@ -46,6 +62,30 @@ RUN chown -R agent:agent {workdir} && cd {workdir} \\
 USER agent
 WORKDIR {workdir}
 LABEL srl_swe.built_for={task_id} srl_swe.base_commit={commit}
+"""
+
+# The venv recipe. Install steps carry the marker INSTALL_MARK, so a failed build can be told apart
+# as an install_error. PIP_* are set on those steps only: setup (maybe with network) keeps pip's defaults.
+INSTALL_MARK = "srl-swe-install"
+_PIP_OFFLINE = f"export PIP_NO_INDEX=1 PIP_FIND_LINKS={WHEELS_DIR} PIP_DISABLE_PIP_VERSION_CHECK=1"
+_VENV_DOCKERFILE = """\
+FROM {base}
+""" + _CLONE + """\
+USER root
+COPY wheels {wheels}
+RUN python3 -m venv --without-pip {venv} && chown -R agent:agent {venv}
+ENV VIRTUAL_ENV={venv} PATH={venv}/bin:$PATH
+USER agent
+RUN : {mark} && {pip_offline} && python "$(ls {wheels}/pip-*.whl | sort -V | tail -n1)/pip" install -q pip
+{install}
+USER root
+{setup}
+RUN chown -R agent:agent {workdir} {venv} \\
+ && printf '[global]\\nno-index = true\\nfind-links = {wheels}\\n' > {venv}/pip.conf \\
+ && cd {workdir} && git status --porcelain --ignored=no | sed -n 's/^?? //p' >> .git/info/exclude
+USER agent
+WORKDIR {workdir}
+LABEL srl_swe.built_for={task_id} srl_swe.base_commit={commit} srl_swe.environment=venv
 """
 
 _build_locks: dict[str, threading.Lock] = {}
@@ -56,10 +96,25 @@ def _setup_lines(spec: TaskSpec) -> str:
     return "\n".join(f"RUN cd {shlex.quote(spec.workdir)} && {cmd}" for cmd in spec.setup)
 
 
+def _install_lines(spec: TaskSpec) -> str:
+    """The venv's install steps: the requirements that are not the repo, then `install`."""
+    wheelhouse_reqs = [req for req in spec.requirements if not is_repo_requirement(req)]
+    commands = ([f"python -m pip install -q {shlex.join(requirement_args(wheelhouse_reqs))}"] if wheelhouse_reqs else [])
+    return "\n".join(f"RUN : {INSTALL_MARK} && cd {shlex.quote(spec.workdir)} && {_PIP_OFFLINE} && {cmd}"
+                     for cmd in [*commands, *spec.install])
+
+
 def task_image_tag(spec: TaskSpec, bundle: Path, base: str) -> str:
-    """The tag of the task image: a hash of the base tag, bundle bytes, setup, base commit and recipe."""
+    """The tag of the task image: a hash of the base tag, bundle bytes, setup, base commit and recipe;
+    for a venv spec also the venv recipe, requirements and install commands. Those, the bundle
+    (which holds the repo's dependency files) and the base image (its Python) are what the
+    wheelhouse key is made of, so the tag follows the wheelhouse without cloning the bundle."""
+    parts = [RECIPE_VERSION, _DOCKERFILE, base, spec.base_commit, spec.workdir, *spec.setup]
+    if spec.environment == "venv":  # a system spec hashes exactly what it did before venvs existed
+        parts += ["environment=venv", _VENV_DOCKERFILE, WHEELHOUSE_VERSION, "requirements", *spec.requirements,
+                  "install", *spec.install]
     h = hashlib.sha256()
-    for part in (RECIPE_VERSION, _DOCKERFILE, base, spec.base_commit, spec.workdir, *spec.setup):
+    for part in parts:
         h.update(part.encode())
         h.update(b"\0")
     with bundle.open("rb") as f:
@@ -97,32 +152,79 @@ def _lock_for(tag: str) -> threading.Lock:
 
 
 def _build(spec: TaskSpec, bundle: Path, base: str, tag: str, log: Log, setup_network: bool) -> None:
-    dockerfile = _DOCKERFILE.format(
-        base=base, workdir=shlex.quote(spec.workdir), commit=spec.base_commit,
-        setup=_setup_lines(spec), task_id=spec.instance_id,
-    )
+    fields = dict(base=base, workdir=shlex.quote(spec.workdir), commit=spec.base_commit,
+                  setup=_setup_lines(spec), task_id=spec.instance_id)
+    if spec.environment == "venv":
+        wheels = _wheelhouse(spec, bundle, base, log)
+        dockerfile = _VENV_DOCKERFILE.format(**fields, wheels=WHEELS_DIR, venv=VENV_DIR, mark=INSTALL_MARK,
+                                             pip_offline=_PIP_OFFLINE, install=_install_lines(spec))
+    else:
+        wheels, dockerfile = None, _DOCKERFILE.format(**fields)
     log(f"building {tag} for {spec.instance_id}")
-    context = io.BytesIO()
-    with tarfile.open(fileobj=context, mode="w") as tar:
-        _add(tar, "Dockerfile", dockerfile.encode())
-        tar.add(str(bundle), arcname="repo.bundle")
-    context.seek(0)
-    try:
-        docker_client().images.build(
-            fileobj=context, custom_context=True, tag=tag, rm=True, forcerm=True,
-            network_mode=None if setup_network else "none",
-        )
-    except docker.errors.BuildError as exc:
-        tail = "".join(str(c.get("stream", c.get("error", ""))) for c in exc.build_log).strip().splitlines()
-        raise TaskError(
-            f"Building the image of {spec.instance_id!r} failed: {' | '.join(tail[-3:])[-400:]}. "
-            "Check its setup commands and base_commit."
-        ) from exc
-    except docker.errors.APIError as exc:
-        raise SandboxError(f"Docker refused to build {tag}: {exc.explanation or exc}") from exc
+    with tempfile.TemporaryFile() as context:  # a wheelhouse can be large: the context goes to disk, not memory
+        with tarfile.open(fileobj=context, mode="w") as tar:
+            _add(tar, "Dockerfile", dockerfile.encode())
+            tar.add(str(bundle), arcname="repo.bundle")
+            if wheels is not None:
+                tar.add(str(wheels), arcname="wheels", filter=_readable)
+        context.seek(0)
+        try:
+            docker_client().images.build(
+                fileobj=context, custom_context=True, tag=tag, rm=True, forcerm=True,
+                network_mode=None if setup_network else "none",
+            )
+        except docker.errors.BuildError as exc:
+            raise _build_failure(spec, exc) from exc
+        except docker.errors.APIError as exc:
+            raise SandboxError(f"Docker refused to build {tag}: {exc.explanation or exc}") from exc
+
+
+def _wheelhouse(spec: TaskSpec, bundle: Path, base: str, log: Log) -> Path:
+    """The spec's wheelhouse, resolved from the repo at base_commit checked out of the bundle."""
+    with tempfile.TemporaryDirectory(prefix="srl-swe-resolve-") as tmp:
+        repo = gitrepo.clone(str(bundle), Path(tmp) / "repo")
+        gitrepo.git(["checkout", "-q", spec.base_commit], repo, f"Cannot check out {spec.base_commit[:12]} from the bundle")
+        return ensure_wheelhouse(spec, repo, log, target=image_target(base))
+
+
+def _readable(info: tarfile.TarInfo) -> tarfile.TarInfo:
+    """Wheels enter the image root-owned and world-readable, whatever the cache's modes."""
+    info.uid = info.gid = 0
+    info.uname = info.gname = "root"
+    info.mode = 0o755 if info.isdir() else 0o644
+    return info
+
+
+def _build_failure(spec: TaskSpec, exc: docker.errors.BuildError) -> TaskError:
+    """install_error with pip's own line when an install step failed; else the build's tail."""
+    log_text = "".join(str(c.get("stream", c.get("error", ""))) for c in exc.build_log)
+    step = log_text[log_text.rfind("Step "):] if "Step " in log_text else log_text
+    if INSTALL_MARK in step.split("\n", 1)[0] or INSTALL_MARK in str(exc.msg):
+        return TaskCheckFailed("install_error", pip_failure(step),
+                               "Pass --install CMD or --requirement REQ to change how the repo is installed")
+    tail = log_text.strip().splitlines()
+    return TaskError(
+        f"Building the image of {spec.instance_id!r} failed: {' | '.join(tail[-3:])[-400:]}. "
+        "Check its setup commands and base_commit."
+    )
 
 
 def _add(tar: tarfile.TarFile, name: str, data: bytes) -> None:
     info = tarfile.TarInfo(name)
     info.size = len(data)
     tar.addfile(info, io.BytesIO(data))
+
+
+def describe_image(spec: TaskSpec, tasks_dir: Path | str | None = None) -> str:
+    """Where the task runs, in words, without building anything: its prebuilt image, or its task
+    image's tag and whether that is built yet."""
+    if spec.image:
+        return f"{spec.image} (prebuilt, used as is)"
+    bundle = bundle_path(spec.instance_id, tasks_dir)
+    if not bundle.is_file():
+        return "none: neither an image nor a repo bundle"
+    base = find_base()
+    if base is None:
+        return "not built (no base image yet: 'srl-swe images build-base')"
+    tag = task_image_tag(spec, bundle, base)
+    return f"{tag} ({'built' if image_exists(tag) else 'not built yet'})"

@@ -15,12 +15,15 @@ from pathlib import Path
 from srl_swe.atomic import write_text
 from srl_swe.errors import TaskError
 from srl_swe.tasks.registry import list_tasks, load_task, save_task
+from srl_swe.tasks.runners import get_runner
 from srl_swe.tasks.spec import TaskSpec
 
 
-def read_jsonl(path: Path | str, image_template: str | None = None, test_command: str | None = None) -> list[TaskSpec]:
+def read_jsonl(path: Path | str, image_template: str | None = None, test_command: str | None = None,
+               test_runner: str | None = None) -> list[TaskSpec]:
     """Every record of a JSONL file as a TaskSpec; TaskError naming the line of a bad record.
-    `image_template` and `test_command` set those fields on every record (export then writes them too)."""
+    `image_template`, `test_command` and `test_runner` set those fields on every record (export
+    then writes them too)."""
     path = Path(path)
     specs: list[TaskSpec] = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
@@ -33,8 +36,13 @@ def read_jsonl(path: Path | str, image_template: str | None = None, test_command
         if not isinstance(record, dict) or "instance_id" not in record:
             raise TaskError(f"{path}:{number}: a task record is a JSON object with at least an instance_id.")
         spec = _with_image(TaskSpec.from_swebench(record), record, image_template, f"{path}:{number}")
-        if test_command:
-            spec = TaskSpec.model_validate(spec.model_dump(exclude_unset=True) | {"test_command": test_command})
+        given = {key: value for key, value in (("test_command", test_command), ("test_runner", test_runner)) if value}
+        if test_runner and not test_command and "test_command" not in record:
+            given["test_command"] = get_runner(test_runner).default_command
+        if test_runner and "test_scope" not in record:
+            given["test_scope"] = "files"  # SWE-bench derives its lists from the test patch's files
+        if given:
+            spec = TaskSpec.model_validate(spec.model_dump(exclude_unset=True) | given)
         specs.append(spec)
     ids = [s.instance_id for s in specs]
     dupes = sorted({i for i in ids if ids.count(i) > 1})
@@ -63,9 +71,9 @@ def write_jsonl(specs: list[TaskSpec], path: Path | str) -> None:
 
 
 def import_jsonl(path: Path | str, tasks_dir: Path | str | None = None, image_template: str | None = None,
-                 replace: bool = False, test_command: str | None = None) -> list[TaskSpec]:
+                 replace: bool = False, test_command: str | None = None, test_runner: str | None = None) -> list[TaskSpec]:
     """Register every record of a JSONL file. All records are checked before any is written."""
-    specs = read_jsonl(path, image_template, test_command)
+    specs = read_jsonl(path, image_template, test_command, test_runner)
     if not replace:
         clash = sorted(set(list_tasks(tasks_dir)) & {s.instance_id for s in specs})
         if clash:

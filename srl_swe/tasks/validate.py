@@ -1,9 +1,13 @@
-"""Validating a task: in a fresh sandbox, FAIL_TO_PASS must fail before the gold patch and pass
-after it, and PASS_TO_PASS must pass both times.
+"""Validating a task: in a fresh sandbox, with the same image, runner and ids as registration,
+FAIL_TO_PASS must fail before the gold patch and pass after it, PASS_TO_PASS must pass both
+times, and every listed id must have run: `ok` only then.
 
-Outcomes, checked in this order: `test_apply_failed`, `f2p_passed_before`, `gold_apply_failed`,
-`f2p_failed_after`, `p2p_failed`, `ok`; `error` when the check itself could not run (a test run
-that hangs past the timeout, an image that cannot be built) with the reason as detail.
+Outcomes, checked in this order: `install_error` (the image cannot be built, or the package
+imported is not the repo's), `test_apply_failed`, `run_error` (the runner reported nothing),
+`f2p_passed_before`, `gold_apply_failed`, `collection_error` (tests that cannot be loaded with
+the fix), `missing_tests` (listed ids that did not run, or that the runner does not know),
+`f2p_failed_after`, `p2p_failed`, `ok`; `error` when the check itself could not finish (a test
+run past the timeout) with the reason as detail.
 """
 
 from __future__ import annotations
@@ -17,13 +21,17 @@ from typing import Literal
 import docker.errors
 from pydantic import BaseModel, ConfigDict
 
-from srl_swe.errors import EngineUnreachable, SrlSweError
+from srl_swe.errors import EngineUnreachable, SrlSweError, TaskCheckFailed
+from srl_swe.tasks.checks import check_collected, check_ran
+from srl_swe.tasks.install import check_import_origin
 from srl_swe.tasks.patching import apply_patch
+from srl_swe.tasks.runners.base import MISSING
 from srl_swe.tasks.sandbox import task_sandbox
 from srl_swe.tasks.spec import TaskSpec
-from srl_swe.tasks.testrun import PASSED, TestRun, run_tests
+from srl_swe.tasks.testrun import TestRun, run_tests
 
-Outcome = Literal["ok", "gold_apply_failed", "test_apply_failed", "f2p_passed_before", "f2p_failed_after", "p2p_failed", "error"]
+Outcome = Literal["ok", "install_error", "test_apply_failed", "run_error", "f2p_passed_before", "gold_apply_failed",
+                  "collection_error", "missing_tests", "f2p_failed_after", "p2p_failed", "error"]
 OUTCOMES: tuple[str, ...] = Outcome.__args__  # type: ignore[attr-defined]
 
 
@@ -33,6 +41,7 @@ class Validation(BaseModel):
     task_id: str
     outcome: Outcome
     detail: str = ""
+    hint: str = ""  # the fix to try, for outcomes that have one
     duration: float = 0.0
 
     @property
@@ -47,20 +56,25 @@ class _Stop(Exception):
 
 
 def _not_passed(test_ids: list[str], run: TestRun) -> list[str]:
-    return [f"{t} ({run.statuses.get(t, 'MISSING')})" for t in test_ids if run.statuses.get(t) != PASSED]
+    return [f"{t} ({run.statuses.get(t, MISSING)})" for t in test_ids if not run.passed(t)]
 
 
 def _run(sandbox, spec: TaskSpec, timeout: float, when: str) -> TestRun:
-    run = run_tests(sandbox, spec, spec.FAIL_TO_PASS + spec.PASS_TO_PASS, timeout=timeout)
-    if run.timed_out:
-        raise _Stop("error", f"the tests {when} the gold patch did not finish within {timeout:g} s")
-    return run
+    return check_ran(run_tests(sandbox, spec, spec.FAIL_TO_PASS + spec.PASS_TO_PASS, timeout=timeout), when, timeout)
+
+
+def _missing(spec: TaskSpec, run: TestRun) -> list[str]:
+    listed = spec.FAIL_TO_PASS + spec.PASS_TO_PASS
+    unknown = set(run.not_found)
+    return [t for t in listed if t in unknown or run.statuses.get(t) == MISSING]
 
 
 def _check(spec: TaskSpec, tasks_dir: Path | str | None, timeout: float) -> None:
     if not spec.FAIL_TO_PASS:
         raise _Stop("error", "the task has no FAIL_TO_PASS tests; it cannot tell a fix from no fix")
     with task_sandbox(spec, tasks_dir) as sandbox:
+        if spec.environment == "venv":
+            check_import_origin(sandbox, spec)
         applied, message = apply_patch(sandbox, spec.test_patch, spec.workdir, "test")
         if not applied:
             raise _Stop("test_apply_failed", message[:300])
@@ -72,6 +86,10 @@ def _check(spec: TaskSpec, tasks_dir: Path | str | None, timeout: float) -> None
         if not applied:
             raise _Stop("gold_apply_failed", message[:300])
         after = _run(sandbox, spec, timeout, "after")
+    check_collected(after, "after")
+    missing = _missing(spec, after)
+    if missing:
+        raise _Stop("missing_tests", f"{len(missing)} listed test(s) did not run with the fix: " + ", ".join(missing[:5]))
     failing = _not_passed(spec.FAIL_TO_PASS, after)
     if failing:
         raise _Stop("f2p_failed_after", "still failing with the fix: " + ", ".join(failing[:5]))
@@ -90,6 +108,8 @@ def validate_task(spec: TaskSpec, tasks_dir: Path | str | None = None, timeout: 
         outcome, detail = "ok", ""
     except _Stop as stop:
         outcome, detail = stop.outcome, stop.detail
+    except TaskCheckFailed as failed:
+        return _failed(spec, failed, time.monotonic() - start)
     except EngineUnreachable:
         raise
     except SrlSweError as exc:
@@ -97,6 +117,11 @@ def validate_task(spec: TaskSpec, tasks_dir: Path | str | None = None, timeout: 
     except docker.errors.APIError as exc:  # e.g. the engine refused a container: this task could not be checked
         outcome, detail = "error", f"docker: {exc.explanation or exc}"
     return Validation(task_id=spec.instance_id, outcome=outcome, detail=detail, duration=time.monotonic() - start)
+
+
+def _failed(spec: TaskSpec, failed: TaskCheckFailed, duration: float = 0.0) -> Validation:
+    outcome = failed.outcome if failed.outcome in OUTCOMES else "error"
+    return Validation(task_id=spec.instance_id, outcome=outcome, detail=failed.detail, hint=failed.hint, duration=duration)
 
 
 def validate_tasks(
@@ -113,6 +138,8 @@ def validate_tasks(
             ensure_task_image(spec, tasks_dir, log=lambda _m: None)
         except EngineUnreachable:
             raise
+        except TaskCheckFailed as failed:
+            prebuilt[spec.instance_id] = _failed(spec, failed)
         except SrlSweError as exc:
             prebuilt[spec.instance_id] = Validation(task_id=spec.instance_id, outcome="error", detail=str(exc).splitlines()[0])
     results: dict[str, Validation] = {}

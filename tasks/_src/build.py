@@ -154,8 +154,10 @@ def register(task: TaskDef, force: bool) -> str:
         issue = Path(tmp) / "issue.md"
         issue.write_text(task.issue.strip() + "\n", encoding="utf-8")
         replace = ["--replace"] if (TASKS_DIR / task.id / "task.yaml").exists() else []
+        # The bundled libraries need nothing installed and their lists cover the whole suite.
         cli("tasks", "add", "--repo", str(repo), "--fix-commit", fix, "--id", task.id,
-            "--problem-statement", f"@{issue}", "--source", source_of(task), *replace)
+            "--problem-statement", f"@{issue}", "--source", source_of(task), "--test-scope", "all",
+            "--system-python", *replace)
         return "replaced" if replace else "registered"
 
 
