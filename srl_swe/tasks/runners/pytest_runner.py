@@ -26,8 +26,9 @@ from srl_swe.tasks.spec import TaskSpec
 
 PLUGIN = "srl_swe_pytest_report"  # the module name the plugin is loaded under in the container
 # No .pytest_cache written into the repo; and one file that cannot be collected (a test importing
-# what the fix adds) must not stop the others from running, as pytest does by default.
-OPTIONS = "-rA -p no:cacheprovider --continue-on-collection-errors"
+# what the fix adds) must not stop the others from running, as pytest does by default. No -rA:
+# statuses come from the plugin, and -rA's summary of every passing test doubles a large run.
+OPTIONS = "-q -p no:cacheprovider --continue-on-collection-errors"
 
 
 def status_of(when: str, outcome: str, xfail: bool) -> str:
