@@ -10,6 +10,7 @@ new container)."""
 
 from __future__ import annotations
 
+import functools
 import os
 import posixpath
 import stat
@@ -131,8 +132,10 @@ def engine_changes(client, container_id: str) -> dict[str, str]:
     return {c["Path"]: _KINDS[c["Kind"]] for c in client.api.diff(container_id) or []}
 
 
-def _security_options(client) -> list[str]:
-    return client.info().get("SecurityOptions") or []
+@functools.lru_cache(maxsize=4)
+def _security_options(client) -> tuple[str, ...]:
+    """The engine's security options, asked once per client: `docker info` costs tens of ms."""
+    return tuple(client.info().get("SecurityOptions") or [])
 
 
 def _walk_host(root: str, path: str):
