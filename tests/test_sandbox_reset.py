@@ -152,3 +152,12 @@ def test_reset_of_a_closed_sandbox_is_an_error(repo_image):
     sb.close()
     with pytest.raises(Exception, match="closed"):
         sb.reset()
+
+
+def test_deleted_image_directory_comes_back_whole(repo_image):
+    with DockerSandbox(DockerSandboxConfig(image=repo_image)) as sb:
+        sb.run("rm -rf /testbed/pkg /testbed/.git/refs ~/.profile")
+        sb.reset()
+        assert (sb.stats.warm, sb.stats.fresh_fallbacks) == (1, 0)
+        assert sb.read_file("/testbed/pkg/mod.py") == b"def f():\n    return 1\n"
+        assert_same_as_fresh(sb, repo_image)
