@@ -3,6 +3,8 @@ engine is a setup error (run `scripts/ensure-docker`), not a skip."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from srl_swe.sandbox import DockerSandbox, DockerSandboxConfig
@@ -15,6 +17,26 @@ def base_image() -> str:
     from srl_swe.sandbox.images import ensure_base
 
     return ensure_base(log=lambda _m: None)
+
+
+# A small committed repo with a .gitignore and a setup output listed in .git/info/exclude, as the
+# task images have: the state that reset() must come back to lives in the image.
+_REPO_SCRIPT = (
+    "cd /testbed && git init -q && mkdir -p pkg build && printf 'a\\n' > keep.txt && printf 'b\\n' > gone.txt "
+    "&& printf 'def f():\\n    return 1\\n' > pkg/mod.py && printf '*.log\\nbuild/\\n' > .gitignore "
+    "&& git add -A && git commit -qm base && echo artifact > build/lib.so && echo build/ >> .git/info/exclude"
+)
+
+
+@pytest.fixture(scope="session")
+def repo_image(base_image):
+    """The base image plus a committed repo in /testbed; removed after the session."""
+    with DockerSandbox(DockerSandboxConfig(image=base_image)) as sb:
+        assert sb.run(_REPO_SCRIPT).exit_code == 0
+        tag = f"srl-swe/test-repo:{uuid.uuid4().hex[:12]}"
+        docker_client().containers.get(sb.container_id).commit(*tag.split(":"))
+    yield tag
+    docker_client().images.remove(tag, force=True)
 
 
 @pytest.fixture

@@ -106,27 +106,21 @@ def test_binary_and_unicode_file_round_trip(sandbox):
         sandbox.read_file("/tmp/missing")
 
 
-def _make_repo(sb: DockerSandbox) -> None:
-    sb.run("cd /testbed && git init -q && printf 'a\\n' > keep.txt && printf 'b\\n' > gone.txt "
-           "&& printf '*.log\\n' > .gitignore && git add -A && git commit -qm base")
-
-
-def test_reset_restores_repo(base_image):
-    with DockerSandbox(DockerSandboxConfig(image=base_image)) as sb:
-        _make_repo(sb)
-        sb.base_commit = sb.run("git -C /testbed rev-parse HEAD").output.strip()
+def test_reset_restores_repo(repo_image):
+    with DockerSandbox(DockerSandboxConfig(image=repo_image)) as sb:
         sb.run("cd /testbed && echo changed > keep.txt && rm gone.txt && echo new > new.txt && echo x > debug.log "
-               "&& mkdir -p pkg && echo y > pkg/mod.py")
+               "&& mkdir -p pkg && echo y > pkg/new_mod.py")
         diff = sb.diff()
-        assert "+changed" in diff and "new.txt" in diff and "gone.txt" in diff and "pkg/mod.py" in diff
+        assert "+changed" in diff and "new.txt" in diff and "gone.txt" in diff and "pkg/new_mod.py" in diff
         assert "debug.log" not in diff
         sb.run("cd /tmp")
         sb.reset()
         listing = sb.run("ls -A /testbed | sort").output.split()
-        assert listing == [".git", ".gitignore", "gone.txt", "keep.txt"]
+        assert listing == [".git", ".gitignore", "build", "gone.txt", "keep.txt", "pkg"]
         assert sb.read_file("/testbed/keep.txt") == b"a\n"
         assert sb.run("pwd").output == "/testbed\n"
         assert sb.diff() == ""
+        assert sb.stats.warm == 1 and sb.stats.fresh_fallbacks == 0
 
 
 def test_killed_container_raises_sandbox_died(base_image):
@@ -148,12 +142,9 @@ def test_config_rejects_unknown_keys():
         DockerSandboxConfig(image="x", netwrok=True)
 
 
-def test_reset_keeps_setup_outputs_listed_in_info_exclude(base_image):
-    with DockerSandbox(DockerSandboxConfig(image=base_image)) as sb:
-        _make_repo(sb)
-        sb.run("cd /testbed && mkdir -p build && echo artifact > build/lib.so && echo build/ >> .git/info/exclude")
-        sb.base_commit = sb.run("git -C /testbed rev-parse HEAD").output.strip()
-        sb.run("cd /testbed && echo scratch > scratch.log && echo tmp > new.txt")
+def test_reset_keeps_setup_outputs_listed_in_info_exclude(repo_image):
+    with DockerSandbox(DockerSandboxConfig(image=repo_image)) as sb:
+        sb.run("cd /testbed && echo scratch > scratch.log && echo tmp > new.txt && echo more >> build/lib.so")
         sb.reset()
         assert sb.read_file("/testbed/build/lib.so") == b"artifact\n"
         assert sb.run("ls /testbed/new.txt /testbed/scratch.log").exit_code != 0

@@ -90,9 +90,9 @@ class SWEEnv(gym.Env):
         return render_text(messages), info
 
     def _open_sandbox(self, task) -> None:
-        """Warm reuse: the same task's container is reset with git; another task, or a container
-        that cannot be reset (it died), gets a new one. Processes the agent left running in the
-        background and files outside the repo survive a warm reset."""
+        """Warm reuse: the same task's container is reset to a fresh container's state (the
+        sandbox replaces it itself where that is cheaper); another task, or a container that
+        cannot be reset, gets a new one."""
         if self._sandbox is not None and self._sandbox_task == task.instance_id:
             try:
                 self._sandbox.reset()

@@ -26,6 +26,10 @@ class DockerSandboxConfig(BaseModel):
     output_limit: int = Field(DEFAULT_OUTPUT_LIMIT, ge=1024)
     run_id: str | None = None
     env: dict[str, str] = Field(default_factory=dict)
+    # Where reset() learns what the episode changed outside the shell: "auto" reads the container's
+    # overlay2 layers on the host when it can (fast, and the image's files to copy back), else asks
+    # the engine (`docker diff`; a changed or deleted image file then means a fresh container).
+    reset_changes: Literal["auto", "engine"] = "auto"
 
 
 SandboxConfig = DockerSandboxConfig

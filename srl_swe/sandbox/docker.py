@@ -7,17 +7,32 @@ import posixpath
 import shlex
 import tarfile
 import time
+from dataclasses import dataclass
 
 import docker.errors
 
 from srl_swe.errors import ImageMissing, SandboxDied, SandboxError
 from srl_swe.sandbox import lifecycle
+from srl_swe.sandbox.changes import OverlayLayers, engine_changes
 from srl_swe.sandbox.config import DockerSandboxConfig, ExecResult
 from srl_swe.sandbox.engine import docker_client, image_exists
-from srl_swe.sandbox.shell import ShellSession
+from srl_swe.sandbox.restore import Plan, engine_plan, overlay_plan, restore_tar
+from srl_swe.sandbox.shell import STATE_PROBE, ShellSession
 
 _SHELL_ENV = {"PAGER": "cat", "GIT_PAGER": "cat", "TERM": "dumb", "PIP_PROGRESS_BAR": "off"}
 _GRACE = 3.0  # seconds to wait for a killed command's sentinel before restarting the shell
+
+
+@dataclass
+class ResetStats:
+    """What reset() did, so that a fresh container in place of a warm reset is never silent."""
+
+    warm: int = 0  # resets done in the same container
+    fresh_fallbacks: int = 0  # resets that replaced the container with a fresh one
+    last_fallback: str = ""  # why the last fresh container was needed
+    shell_restarts: int = 0  # warm resets whose shell could not be renewed in place (a new exec)
+    paths_deleted: int = 0
+    paths_restored: int = 0
 
 
 class DockerSandbox:
@@ -26,6 +41,7 @@ class DockerSandbox:
     def __init__(self, config: DockerSandboxConfig):
         self.config = config
         self.workdir = config.workdir
+        self.stats = ResetStats()
         self._client = docker_client()
         self._container = None
         self._shell: ShellSession | None = None
@@ -33,14 +49,44 @@ class DockerSandbox:
         # Checked first: docker-py's run() would otherwise try a registry pull of a missing image.
         if not image_exists(config.image):
             raise ImageMissing(config.image)
-        self._container = self._client.containers.run(config.image, **self._run_options())
+        self._start()
+
+    def _start(self) -> None:
+        self._cwd = self.workdir
+        self._container = self._client.containers.run(self.config.image, **self._run_options())
         lifecycle.track(self)
         try:
             self._shell = self._start_shell(self.workdir)
             self.base_commit = self._read_base_commit()
+            self._record_fresh_state()
         except BaseException:
             self.close()
             raise
+
+    def _record_fresh_state(self) -> None:
+        """What reset() goes back to: the first shell's environment and inherited state, the
+        processes of a fresh container, and its filesystem changes (the shell's startup ones)."""
+        shell = self._shell
+        environ = shell.text("cat /proc/$$/environ")
+        self._fresh_env = dict(item.split("=", 1) for item in environ.split("\0") if "=" in item)
+        self._fresh_probe = shell.text(STATE_PROBE)
+        self._umask = self._fresh_probe.split("\n", 1)[0]
+        pids = shell.text("for p in /proc/[0-9]*; do echo ${p#/proc/}; done; unset p").split()
+        self._keep_pids = [int(p) for p in pids if int(p) != shell.pid]
+        uid, gid = shell.text("echo $UID ${GROUPS[0]}").split()
+        self._agent_ids = (int(uid), int(gid))
+        self._layers = None
+        if self.config.reset_changes == "auto":
+            self._layers = OverlayLayers.of(self._client, self._container.id)
+        if self._layers is not None:
+            self._clean = self._layers.walk()
+        else:
+            self._fresh_diff = engine_changes(self._client, self._container.id)
+
+    @property
+    def changes_source(self) -> str:
+        """"overlay" when reset reads the container's layers on the host, else "engine"."""
+        return "overlay" if self._layers is not None else "engine"
 
     # -- lifecycle ----------------------------------------------------------------------------
     def _run_options(self) -> dict:
@@ -218,13 +264,112 @@ class DockerSandbox:
         return self.read_file(tmp).decode("utf-8", "surrogateescape")
 
     def reset(self) -> None:
-        """Back to the base commit in this warm container: tracked edits undone, untracked and
-        ignored files removed (except the setup outputs listed in .git/info/exclude), the shell
-        back in the workdir."""
-        base = self._require_repo()
+        """Back to the state of a fresh container from the same image, in this warm one when
+        that is cheaper: every other process killed, a fresh shell in the workdir with the image's
+        environment, and every path the episode added, changed or deleted (the repo included)
+        deleted or copied back from the image. Where that cannot be done, or would cost more than
+        a new container, the container is replaced by a fresh one and `stats.fresh_fallbacks` counts it."""
+        if self._container is None:
+            raise SandboxError("This sandbox is closed; start a new one.")
+        try:
+            reason = self._reset_in_place()
+        except (OSError, docker.errors.APIError, SandboxError) as exc:
+            reason = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
+        if reason:
+            self._fresh_container(reason)
+        else:
+            self.stats.warm += 1
+
+    def _reset_in_place(self) -> str:
+        """'' when done; otherwise why a fresh container is needed."""
+        renewed = self._renew_shell()
+        left = self._shell.kill_others(self._keep_pids)
+        if left:
+            return f"{left} process(es) survived being killed"
+        if self._layers is not None:
+            plan = overlay_plan(self._layers, self._clean, self._layers.walk(), self._agent_ids)
+        else:
+            plan = self._engine_plan()
+        if plan.fallback:
+            return plan.fallback
+        self._apply(plan)
+        if self._layers is None and self.base_commit:
+            self._reset_repo_with_git()
+        if self._layers is not None:
+            self._clean = self._layers.walk()
+        if not renewed:
+            self.stats.shell_restarts += 1
+            self._cwd = self.workdir
+            self._restart_shell(kill=True)
+        self._cwd = self.workdir
+        return ""
+
+    def _renew_shell(self) -> bool:
+        """A fresh bash in place of the agent's (same process, no `docker exec`); True when its
+        state matches the first shell's. Otherwise a new exec in `/` does the sweep, and a new
+        one in the workdir follows once the filesystem is back (the workdir may be gone till then)."""
+        try:
+            self._shell.replace(self._fresh_env, self.workdir, self._umask)
+            if self._shell.text(STATE_PROBE, timeout=5) == self._fresh_probe:
+                return True
+        except OSError:
+            pass  # the agent's shell is wedged or gone: the new exec below replaces it
+        self._cwd = "/"
+        self._restart_shell(kill=True)
+        return False
+
+    def _engine_plan(self) -> Plan:
+        return engine_plan(self._fresh_diff, engine_changes(self._client, self._container.id), self.workdir)
+
+    def _apply(self, plan: Plan) -> None:
+        if plan.delete:
+            self._delete(plan.delete)
+        if plan.as_agent:
+            self._unpack_as_agent(restore_tar(plan.as_agent))
+        if plan.restore:
+            # Unpacked at "/" by the engine, as root and with the archive's owners, modes and times.
+            self._client.api.put_archive(self._container.id, "/", restore_tar(plan.restore))
+        self.stats.paths_deleted += len(plan.delete)
+        self.stats.paths_restored += len(plan.restore) + len(plan.as_agent)
+
+    def _unpack_as_agent(self, archive: bytes) -> None:
+        """The agent's own files back through its shell: a few ms, where the engine's archive call
+        costs ~0.1 s. tar keeps the modes and nanosecond mtimes; the owner is the agent's anyway."""
+        self._shell.pipe("tar -xpf - -C /", archive)
+
+    def _delete(self, paths: list[str]) -> None:
+        """Delete as the agent (who owns nearly all it added; root here has no capabilities to
+        override ownership), then what is left as root; SandboxError if anything survives."""
+        left = self._existing_after_rm(paths)
+        if left:
+            exec_id = self._client.api.exec_create(self._container.id, ["rm", "-rf", "--", *left], user="root")["Id"]
+            self._client.api.exec_start(exec_id)
+            left = self._existing_after_rm(left)
+        if left:
+            raise SandboxError(f"cannot delete {left[0]} (and {len(left) - 1} more)")
+
+    def _existing_after_rm(self, paths: list[str]) -> list[str]:
+        quoted = " ".join(shlex.quote(p) for p in paths)
+        out = self._shell.text(f"rm -rf -- {quoted} 2>/dev/null; for __srl_p in {quoted}; do "
+                               f'if [ -e "$__srl_p" ] || [ -L "$__srl_p" ]; then printf "%s\\0" "$__srl_p"; fi; '
+                               "done; unset __srl_p")
+        return [p for p in out.split("\0") if p]
+
+    def _reset_repo_with_git(self) -> None:
+        """Engine mode only (no copy of the image's files): tracked edits undone, untracked and
+        ignored files removed except the setup outputs listed in .git/info/exclude."""
         wd = shlex.quote(self.workdir)
-        # Paths in .git/info/exclude are the image's setup outputs (build artifacts): they stay.
         keep = "$(grep -v '^#' .git/info/exclude 2>/dev/null | sed '/^$/d; s/^/-e /')"
-        result = self.run(f"cd {wd} && git reset -q --hard {base} && git clean -qfdx {keep}", timeout=120)
-        if result.exit_code != 0:
-            raise SandboxError(f"reset failed in {self.workdir}: {result.output.strip()[:500]}")
+        command = f"(cd {wd} && git reset -q --hard {self.base_commit} && git clean -qfdx {keep}) 2>&1"
+        out = self._shell.execute(command + "; echo \"rc:$?\"", 120)
+        text = out.collector.output(out.collector.found[0])[0].decode() if out.status == "done" else ""
+        if not text.rstrip().endswith("rc:0"):
+            raise SandboxError(f"reset failed in {self.workdir}: {text.strip()[:500]}")
+
+    def _fresh_container(self, reason: str) -> None:
+        self.stats.fresh_fallbacks += 1
+        self.stats.last_fallback = reason
+        base_commit = self.base_commit
+        self.close()
+        self._start()
+        self.base_commit = self.base_commit or base_commit
