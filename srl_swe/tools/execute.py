@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 from srl_swe.sandbox.protocol import Sandbox
 from srl_swe.tools.actions import Action
 from srl_swe.tools.editor import Editor
-from srl_swe.tools.schemas import TOOLS
+from srl_swe.tools.schemas import DEFAULT_TOOLS
 
 DEFAULT_COMMAND_TIMEOUT = 60.0
 NO_OUTPUT = "Your command ran successfully and did not produce any output."
@@ -49,7 +49,7 @@ class ToolRunner:
     def __init__(self, sandbox: Sandbox, command_timeout: float = DEFAULT_COMMAND_TIMEOUT, tools: list[str] | None = None):
         self.sandbox = sandbox
         self.command_timeout = command_timeout
-        self.tools = list(tools or TOOLS)
+        self.tools = list(tools or DEFAULT_TOOLS)
         self.editor = Editor(sandbox)
 
     def reset(self) -> None:
