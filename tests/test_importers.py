@@ -10,9 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from srl_swe.cli.main import app
+from srl_swe.errors import FormatError
 from srl_swe.tools.actions import Action, bash, submit
 from srl_swe.trajectories.importers import ImportReport, import_file, import_paths
-from srl_swe.errors import FormatError
 from srl_swe.trajectories.importers.common import MAX_OBSERVATION_CHARS
 from srl_swe.trajectories.importers.detect import by_name, by_record
 from srl_swe.trajectories.importers.swe_agent_commands import action_from_command

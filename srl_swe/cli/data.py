@@ -6,6 +6,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
+from rich.table import Table
 
 from srl_swe.cli.common import console, fail, friendly, out
 from srl_swe.trajectories.importers import FORMATS, ImportReport, import_paths
@@ -14,9 +16,17 @@ from srl_swe.trajectories.schema import write_jsonl
 app = typer.Typer(help="Expert trajectories and the SRL dataset: import, build, record.", no_args_is_help=True)
 
 FORMAT_HELP = f"auto, or one of: {', '.join(FORMATS)}."
+STRICT_HELP = "Fail (and write nothing) when any record is skipped or any step dropped."
 
 
 def show_report(report: ImportReport, limit: int) -> None:
+    """The per-source table (records, steps kept, steps dropped with each reason), the totals,
+    and the first `limit` entries with file, line and reason."""
+    header, *rows = report.table()
+    table = Table(*header, box=None, highlight=False)
+    for row in rows:
+        table.add_row(*(escape(cell) for cell in row))
+    console.print(table)
     console.print(report.summary(), highlight=False)
     for line in report.details(limit):
         console.print(f"  {line}", style="yellow", highlight=False, markup=False)
@@ -40,23 +50,29 @@ def import_(
     files: Annotated[list[Path], typer.Argument(help="Trajectory files or folders (searched recursively).")],
     output: Annotated[Path, typer.Option("--out", help="srl-swe trajectory JSONL to write.")],
     format: str = typer.Option("auto", "--format", help=FORMAT_HELP),
-    show: int = typer.Option(20, "--show", help="How many skipped records to list."),
+    show: int = typer.Option(20, "--show", help="How many skipped records and dropped steps to list."),
+    strict: bool = typer.Option(False, "--strict", help=STRICT_HELP),
 ) -> None:
-    """Convert trajectories from SWE-agent, SWE-smith, mini-swe-agent, OpenHands / SWE-Gym or
-    OpenAI-chat files into srl-swe's JSONL. Records that do not parse are skipped and listed."""
+    """Convert trajectories from SWE-agent (.traj, windowed tools included), SWE-smith,
+    mini-swe-agent 1.x/2.x, OpenHands / SWE-Gym or OpenAI-chat files (JSON, JSON arrays, JSONL,
+    .gz; folders and glob patterns) into srl-swe's JSONL. Every record skipped and every step
+    dropped is counted per source, with its reason."""
     trajectories, report = import_paths(files, format)
     show_report(report, show)
+    if strict:
+        report.check_strict()
     if not trajectories:
         fail("No trajectory could be imported; see the reasons above (or force a format with --format).")
     write_jsonl(output, trajectories)
     out.print(f"wrote {len(trajectories)} trajectories to {output}", highlight=False)
 
 
-@app.command("build")
+@app.command("build", context_settings={"allow_extra_args": True})
 @friendly
 def build(
+    ctx: typer.Context,
     output: Annotated[Path, typer.Option("--out", help="Folder for the dataset (replaced if it holds one).")],
-    trajectories: Annotated[list[Path] | None, typer.Option("--trajectories", help="Files or folders (default: the bundled tasks' experts).")] = None,
+    trajectories: Annotated[list[Path] | None, typer.Option("--trajectories", help="Files, folders or globs, one or several after the flag (default: the bundled tasks' experts).")] = None,
     history_window: str = typer.Option("2", "--history-window", help="Earlier expert steps in each prompt, or 'all'."),
     only_resolved: bool = typer.Option(False, "--only-resolved", help="Keep only trajectories that resolved their task."),
     val_fraction: float = typer.Option(0.05, "--val-fraction", help="Share of trajectories held out for validation."),
@@ -67,6 +83,7 @@ def build(
     sft_style: str = typer.Option("tool_calls", "--sft-style", help="tool_calls (OpenAI) or text (the env's own turns)."),
     show: int = typer.Option(20, "--show", help="How many skipped records to list."),
     tasks_dir: Annotated[Path | None, typer.Option("--tasks-dir", help="Task registry: the default experts, and each task's workdir for the prompts (default: the project's tasks/).")] = None,
+    strict: bool = typer.Option(False, "--strict", help=STRICT_HELP),
 ) -> None:
     """Expand expert trajectories into one SRL instance per step and save a Hugging Face dataset
     (train / validation split by trajectory), loadable with `datasets.load_from_disk`."""
@@ -75,11 +92,16 @@ def build(
     from srl_swe.srl.sft import export_sft
 
     window = parse_window(history_window)
-    sources = list(trajectories or bundled_expert_files(tasks_dir))
+    if ctx.args and not trajectories:
+        fail(f"Unexpected argument(s) {' '.join(ctx.args)}; trajectory files go after --trajectories.")
+    # `--trajectories A B`: click gives the flag one value; the files after it arrive as extra arguments.
+    sources = [*(trajectories or []), *map(Path, ctx.args)] or list(bundled_expert_files(tasks_dir))
     if not sources:
         fail("No --trajectories given and no bundled task has an expert trajectory (tasks/*/trajectories/expert.jsonl).")
     loaded, report = import_paths(sources, format)
     show_report(report, show)
+    if strict:
+        report.check_strict()
     built = build_dataset(loaded, output, window, only_resolved, val_fraction, seed, progress=True, tasks_dir=tasks_dir)
     rows = ", ".join(f"{name} {len(split)}" for name, split in built.items())
     out.print(f"wrote {output}: {rows} instances from {len(loaded)} trajectories", highlight=False)

@@ -39,6 +39,7 @@ from srl_swe.trajectories.schema import Step, Trajectory
 
 NAME = "swe-agent"
 EXPECTED = "a SWE-agent trajectory: an object with a 'trajectory' list of steps or a 'history' list of messages"
+SPLIT_NOTE = "bash then submit in one step, kept as two"
 # SWE-agent 0.x puts the command in the last fenced block of its answer ("DISCUSSION ... ```cmd```").
 _FENCE = re.compile(r"```[a-z]*\n(.*?)```", re.S)
 
@@ -87,7 +88,7 @@ def _item_steps(k: int, item: dict, history_calls: Any, where: Where, report: Im
     thought = str(item.get("thought") or "")
     observation = str(item.get("observation") or "")
     if len(actions) == 2:
-        report.note(where, "bash then submit in one step, kept as two", f"step {k}")
+        report.note(where, SPLIT_NOTE, f"step {k}")
         return [step(thought, actions[0]), step("", actions[1], observation)]
     return [step(thought, actions[0], observation)]
 
@@ -139,7 +140,14 @@ def convert(record: Any, where: Where, report: ImportReport) -> Trajectory:
         if not isinstance(messages, list) or not messages:
             raise SkipRecord("bad record", f"expected {EXPECTED}; neither is a non-empty list")
         history = normalize(messages)
-        steps = chat_steps(history, read_action, read_observation, where, report)
+
+        def read_noting_splits(message: dict) -> Turn:
+            turn = read_action(message)
+            if len(turn.calls) == 2:
+                report.note(where, SPLIT_NOTE, f"message {history.index(message)}")
+            return turn
+
+        steps = chat_steps(history, read_noting_splits, read_observation, where, report)
     config = _replay_config(record)
     problem = config.get("problem_statement") or {}
     info = record.get("info") if isinstance(record.get("info"), dict) else {}

@@ -26,7 +26,8 @@ POSITIONAL = {
     "insert": ["text", "line"],
     "edit": ["search", "replace", "replace-all"],
 }
-_LINE_EDIT = re.compile(r"edit\s+(\d+)\s*:\s*(\d+)\s*\n?(.*?)(?:\n?end_of_edit\s*)?$", re.S)
+# The replacement text starts after the first newline: its own indentation is part of it.
+_LINE_EDIT = re.compile(r"edit[ \t]+(\d+)[ \t]*:[ \t]*(\d+)[ \t]*(?:\n(.*?))?(?:\n?end_of_edit\s*)?$", re.S)
 _LIST_FLAGS = {"view_range"}
 # Only the editor's own flags start a new argument, so a value such as `--new_str '--verbose'` stays a value.
 _EDITOR_FLAGS = {"file_text", "old_str", "new_str", "insert_line", "view_range"}
@@ -44,7 +45,7 @@ def action_from_command(command: str) -> Action:
         return _editor(text)
     if head == "edit" and (match := _LINE_EDIT.fullmatch(text)):
         start, end, replacement = match.groups()
-        return make_action("edit", {"start_line": int(start), "end_line": int(end), "replacement_text": replacement})
+        return make_action("edit", {"start_line": int(start), "end_line": int(end), "replacement_text": replacement or ""})
     if head in POSITIONAL:
         return _windowed(head, text)
     return bash(text)
