@@ -114,3 +114,13 @@ def test_strict_fails_on_a_dropped_step_and_the_cli_prints_a_table(tmp_path):
                                       "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "steps dropped" in result.output and "1 turn without a valid action" in result.output
+
+
+def test_build_takes_several_files_after_one_flag(tmp_path):
+    files = [str(DATA / "swe_agent_windowed.traj"), str(DATA / "mini_v2_fence.traj.json")]
+    result = CliRunner().invoke(app, ["data", "build", "--trajectories", *files, "--out", str(tmp_path / "d"), "--val-fraction", "0.5"])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())  # the console wraps long lines
+    assert "train 5, validation 13 instances from 2 trajectories" in text
+    stray = CliRunner().invoke(app, ["data", "build", "stray.json", "--out", str(tmp_path / "e")])
+    assert stray.exit_code == 1 and "go after --trajectories" in stray.output

@@ -23,7 +23,9 @@ def show_report(report: ImportReport, limit: int) -> None:
     """The per-source table (records, steps kept, steps dropped with each reason), the totals,
     and the first `limit` entries with file, line and reason."""
     header, *rows = report.table()
-    table = Table(*header, box=None, highlight=False)
+    table = Table(box=None, highlight=False)
+    for name in header:
+        table.add_column(name, overflow="fold")
     for row in rows:
         table.add_row(*(escape(cell) for cell in row))
     console.print(table)
