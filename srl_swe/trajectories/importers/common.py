@@ -108,7 +108,9 @@ def make_trajectory(
 ) -> Trajectory:
     if not steps:
         raise SkipRecord("no steps", "the trajectory holds no action that parses")
-    steps = [s.model_copy(update={"observation": clip(s.observation, where, report, k)}) for k, s in enumerate(steps)]
+    # Copy only the steps whose observation is clipped: most are not, and a copy per step is the slowest part of import.
+    steps = [s if len(s.observation) <= MAX_OBSERVATION_CHARS else s.model_copy(update={"observation": clip(s.observation, where, report, k)})
+             for k, s in enumerate(steps)]
     if resolved is not None and not isinstance(resolved, bool):
         raise SkipRecord("bad record", f"'resolved' must be true or false, got {resolved!r}")
     return Trajectory(
