@@ -19,6 +19,8 @@ from srl_swe.trajectories.importers.swe_agent_commands import action_from_comman
 from srl_swe.trajectories.schema import read_jsonl
 
 DATA = Path(__file__).parent / "data" / "trajectories"
+# The first sample files; tests whose figures were measured on them (datasets, reward bounds) read only these.
+FIRST_SAMPLES = [DATA / n for n in ("demo__calc-1.traj", "demo__calc-1.traj.json", "messages.jsonl", "openhands.jsonl", "swe_smith.jsonl")]
 PROBLEM_HEAD = "calc.add returns the difference of its arguments instead of their sum."
 EDIT = Action(name="str_replace_editor", arguments={"command": "str_replace", "path": "/testbed/calc.py", "old_str": "    return a - b", "new_str": "    return a + b"})
 EXPERT_ACTIONS = [
