@@ -41,11 +41,7 @@ class EnvSpec(BaseModel):
     def _known_tools(cls, value: list[str]) -> list[str]:
         unknown = [t for t in value if t not in TOOLS]
         if unknown:
-            raise ValueError(f"unknown tool(s) {', '.join(unknown)}; available: {', '.join(DEFAULT_TOOLS)}")
-        # SWE-agent's windowed tools parse and import, but ToolRunner has no runner for them yet.
-        not_runnable = [t for t in value if t not in DEFAULT_TOOLS]
-        if not_runnable:
-            raise ValueError(f"tool(s) {', '.join(not_runnable)} are not run by the env yet; available: {', '.join(DEFAULT_TOOLS)}")
+            raise ValueError(f"unknown tool(s) {', '.join(unknown)}; available: {', '.join(TOOLS)}")
         if "submit" not in value:
             raise ValueError("the tool set must include submit, or no episode can end by the agent's choice")
         return value
