@@ -148,3 +148,42 @@ def record(
     result = collect(wanted, teacher, attempts, tasks_dir, first_success, tools, on_attempt=show, **settings)
     write_jsonl(output, result.kept)
     out.print(f"kept {len(result.kept)} of {len(result.attempts)} trajectories (resolving ones) in {output}", highlight=False)
+
+
+@app.command("verify")
+@friendly
+def verify(
+    files: Annotated[list[Path], typer.Argument(help="Imported trajectories (any format `data import` reads).")],
+    output: Annotated[Path, typer.Option("--out", help="Where to write the trajectories with outcome.resolved set.")],
+    tasks_dir: Annotated[Path | None, typer.Option("--tasks", help="Task registry holding each trajectory's task (default: the project's tasks/).")] = None,
+    repo_root: Annotated[str | None, typer.Option("--repo-root", help="The original agent's repo root (default: found in the actions, e.g. /testbed or /workspace/<repo>).")] = None,
+    format: str = typer.Option("auto", "--format", help=FORMAT_HELP),
+    show: int = typer.Option(5, "--show", help="How many observation differences to list per trajectory."),
+) -> None:
+    """Replay each trajectory on its registered task: check that every step runs as recorded
+    (observations compared, differences listed), grade the final diff, and write the
+    trajectories with outcome.resolved set; `data build --only-resolved` then keeps the verified."""
+    from srl_swe.env.verify import verify as replay
+    from srl_swe.tasks.registry import list_tasks
+
+    trajectories, report = import_paths(files, format)
+    show_report(report, show)
+    registered = set(list_tasks(tasks_dir))
+    missing = sorted({t.task_id for t in trajectories} - registered)
+    if missing:
+        fail(f"No registered task for {', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''} in "
+             f"{tasks_dir or 'tasks/'}; register them (srl-swe tasks register) or pass --tasks.")
+    table = Table("task", "steps", "as recorded", "resolved", "repo root", box=None, highlight=False)
+    verified = []
+    for n, trajectory in enumerate(trajectories, 1):
+        with console.status(f"replaying {n}/{len(trajectories)}: {trajectory.task_id}"):
+            result = replay(trajectory, tasks_dir, repo_root)
+        verified.append(result.trajectory)
+        table.add_row(escape(trajectory.task_id), str(result.steps_run), f"{result.steps_matching}/{len(trajectory.steps)}",
+                      "yes" if result.resolved else "no", escape(result.root or "-"))
+        for line in result.differences[:show]:
+            console.print(f"  {trajectory.task_id}: {line}", style="yellow", highlight=False, markup=False)
+    console.print(table)
+    write_jsonl(output, verified)
+    resolved = sum(bool(t.outcome.resolved) for t in verified)
+    out.print(f"wrote {len(verified)} trajectories to {output}: {resolved} resolved", highlight=False)

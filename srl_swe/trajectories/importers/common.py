@@ -91,6 +91,13 @@ def clip(observation: str, where: Where, report: ImportReport, step: int) -> str
     if len(observation) <= MAX_OBSERVATION_CHARS:
         return observation
     report.note(where, "observation clipped", f"step {step}: {len(observation)} characters kept to {MAX_OBSERVATION_CHARS}")
+    return capped(observation)
+
+
+def capped(observation: str) -> str:
+    """An observation as import keeps it: at most MAX_OBSERVATION_CHARS, head and tail."""
+    if len(observation) <= MAX_OBSERVATION_CHARS:
+        return observation
     return truncate_middle(observation, MAX_OBSERVATION_CHARS - _MARKER_ROOM)
 
 
