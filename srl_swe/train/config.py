@@ -96,6 +96,27 @@ class RLVRConfig(GRPOSettings):
 
 CONFIGS: dict[str, type[TrainConfig]] = {"sft": SFTConfig, "srl": SRLConfig, "rlvr": RLVRConfig}
 
+# Starting values under the config file and the command line. `paper`: the defaults above (the
+# paper's batch of 512, group 8, 512 new tokens), sized for GPUs. `cpu-demo`: a run of a few
+# minutes on a laptop CPU with the tiny model (a step of the paper's batch takes hours there).
+PRESETS: dict[str, dict[str, dict[str, Any]]] = {
+    "paper": {"sft": {}, "srl": {}, "rlvr": {}},
+    "cpu-demo": {
+        "sft": {"batch_size": 4, "max_seq_tokens": 1024, "max_steps": 20, "save_every": 10},
+        "srl": {"batch_prompts": 4, "group_size": 4, "generation_batch_prompts": 4, "max_new_tokens": 64,
+                "max_prompt_tokens": 1024, "max_refill_rounds": 2, "max_steps": 10, "save_every": 5},
+        "rlvr": {"batch_tasks": 1, "group_size": 2, "max_turns": 4, "max_new_tokens": 96, "max_prompt_tokens": 1024,
+                 "max_steps": 3, "save_every": 1},
+    },
+}
+
+
+def default_preset() -> str:
+    """`paper` where a GPU is visible, else `cpu-demo`."""
+    import torch
+
+    return "paper" if torch.cuda.is_available() else "cpu-demo"
+
 
 def parse_assignments(pairs: list[str]) -> dict[str, Any]:
     """`key=value` (dotted keys for nested settings, values read as YAML) -> a nested dict."""
@@ -119,9 +140,13 @@ def _merge(base: dict, extra: dict) -> dict:
     return merged
 
 
-def load_config(kind: str, file: str | Path | None = None, overrides: dict[str, Any] | None = None) -> TrainConfig:
-    """The `kind` config from an optional YAML file, then overrides (None values are ignored)."""
+def load_config(kind: str, file: str | Path | None = None, overrides: dict[str, Any] | None = None,
+                preset: str = "paper") -> TrainConfig:
+    """The `kind` config: the preset's values, then an optional YAML file, then overrides (None
+    values are ignored)."""
     cls = CONFIGS[kind]
+    if preset not in PRESETS:
+        raise ConfigError(f"Unknown preset {preset!r}; known: {', '.join(PRESETS)}.")
     values: dict[str, Any] = {}
     if file is not None:
         path = Path(file)
@@ -131,7 +156,7 @@ def load_config(kind: str, file: str | Path | None = None, overrides: dict[str, 
         if not isinstance(loaded, dict):
             raise ConfigError(f"Config file {str(path)!r} must hold a mapping of settings.")
         values = loaded
-    values = _merge(values, {k: v for k, v in (overrides or {}).items() if v is not None})
+    values = _merge(_merge(PRESETS[preset][kind], values), {k: v for k, v in (overrides or {}).items() if v is not None})
     try:
         return cls.model_validate(values)
     except ValidationError as exc:
