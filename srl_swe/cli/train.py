@@ -28,9 +28,12 @@ Preset = Annotated[str | None, typer.Option(
 SHOWN = ("loss", "reward_mean", "fraction_filtered", "success_rate")
 
 
-def _config(kind: str, config: Path | None, sets: list[str] | None, preset: str | None, **given):
+def _config(kind: str, config: Path | None, sets: list[str] | None, preset: str | None, resume: bool = False, **given):
     from srl_swe.train.config import PRESETS, default_preset, load_config, parse_assignments
 
+    saved = Path(given["out"]) / "config.yaml" if resume and given.get("out") else None
+    if config is None and saved is not None and saved.is_file():
+        config = saved  # `--resume` continues with the run's own settings; options given still win
     chosen = preset or default_preset()
     overrides = {**parse_assignments(sets or []), **{k: v for k, v in given.items() if v is not None}}
     cfg = load_config(kind, config, overrides, chosen)
@@ -55,7 +58,7 @@ def sft(model: Model = None, data: Data = None, out_dir: Out = None, max_steps: 
     """LoRA supervised fine-tuning on expert steps (the paper's baseline)."""
     from srl_swe.train.sft import train_sft
 
-    cfg, sizes = _config("sft", config, set_, preset, model=model, data=data, out=out_dir, max_steps=max_steps, init_from=init_from, lr=lr)
+    cfg, sizes = _config("sft", config, set_, preset, resume, model=model, data=data, out=out_dir, max_steps=max_steps, init_from=init_from, lr=lr)
     _report("sft", cfg, sizes, train_sft(cfg, resume=resume))
 
 
@@ -67,7 +70,7 @@ def srl(model: Model = None, data: Data = None, out_dir: Out = None, max_steps: 
     """SRL: step-wise GRPO with the action-similarity reward and dynamic sampling."""
     from srl_swe.train.srl import train_srl
 
-    cfg, sizes = _config("srl", config, set_, preset, model=model, data=data, out=out_dir, max_steps=max_steps, init_from=init_from, lr=lr)
+    cfg, sizes = _config("srl", config, set_, preset, resume, model=model, data=data, out=out_dir, max_steps=max_steps, init_from=init_from, lr=lr)
     _report("srl", cfg, sizes, train_srl(cfg, resume=resume))
 
 
@@ -80,7 +83,7 @@ def rlvr(model: Model = None, data: Annotated[str | None, typer.Option("--data",
     """RLVR: GRPO over whole episodes in SWEEnv, rewarded by the task's tests."""
     from srl_swe.train.rlvr import train_rlvr
 
-    cfg, sizes = _config("rlvr", config, set_, preset, model=model, tasks_dir=data, out=out_dir, max_steps=max_steps,
+    cfg, sizes = _config("rlvr", config, set_, preset, resume, model=model, tasks_dir=data, out=out_dir, max_steps=max_steps,
                   init_from=init_from, lr=lr, task_ids=task)
     _report("rlvr", cfg, sizes, train_rlvr(cfg, resume=resume))
 

@@ -81,6 +81,8 @@ class GRPOSettings(TrainConfig):
 
 class SRLConfig(GRPOSettings):
     batch_prompts: int = Field(512, ge=1)
+    dynamic_sampling: bool = Field(True, description="Keep only groups whose rewards differ (the paper); false keeps "
+                                   "every group (those with equal rewards have zero advantage).")
     generation_batch_prompts: int = Field(16, ge=1, description="Prompts per generate() call.")
 
 
@@ -97,16 +99,21 @@ class RLVRConfig(GRPOSettings):
 CONFIGS: dict[str, type[TrainConfig]] = {"sft": SFTConfig, "srl": SRLConfig, "rlvr": RLVRConfig}
 
 # Starting values under the config file and the command line. `paper`: the defaults above (the
-# paper's batch of 512, group 8, 512 new tokens), sized for GPUs. `cpu-demo`: a run of a few
-# minutes on a laptop CPU with the tiny model (a step of the paper's batch takes hours there).
+# paper's batch of 512, group 8, 512 new tokens), sized for GPUs. `cpu-demo`: minutes on a laptop
+# CPU with the tiny model, with the sizes and rates `srl-swe demo` uses (tuned in
+# benchmarks/learning.py; the tiny model is random-init, so SFT needs a far larger rate: pass --lr
+# for a real model). A step of the paper's batch takes hours on a CPU.
 PRESETS: dict[str, dict[str, dict[str, Any]]] = {
     "paper": {"sft": {}, "srl": {}, "rlvr": {}},
     "cpu-demo": {
-        "sft": {"batch_size": 4, "max_seq_tokens": 1024, "max_steps": 20, "save_every": 10},
-        "srl": {"batch_prompts": 4, "group_size": 4, "generation_batch_prompts": 4, "max_new_tokens": 64,
-                "max_prompt_tokens": 1024, "max_refill_rounds": 2, "max_steps": 10, "save_every": 5},
-        "rlvr": {"batch_tasks": 1, "group_size": 2, "max_turns": 4, "max_new_tokens": 96, "max_prompt_tokens": 1024,
-                 "max_steps": 3, "save_every": 1},
+        "sft": {"lr": 5e-3, "batch_size": 8, "with_thought": False, "max_prompt_tokens": 512, "max_seq_tokens": 704,
+                "max_steps": 200, "save_every": 50},
+        "srl": {"lr": 1e-4, "batch_prompts": 4, "generation_batch_prompts": 4, "group_size": 8, "max_new_tokens": 192,
+                "max_prompt_tokens": 512, "max_steps": 8, "save_every": 4},
+        # A small model rarely solves a task, so every group would be filtered (DAPO) and the run
+        # would stop: here such groups are kept; their advantages are zero, so they teach nothing.
+        "rlvr": {"lr": 1e-4, "batch_tasks": 1, "group_size": 4, "max_turns": 4, "max_new_tokens": 192,
+                 "max_prompt_tokens": 1024, "max_steps": 3, "save_every": 1, "dapo_filter": False},
     },
 }
 

@@ -68,7 +68,7 @@ def sample_groups(s: Session, picked: list[dict], reward_fn: RewardFn,
         progress.doing("scoring")
     rewards = score_groups(reward_fn, texts, [r["expert_action"] for r in picked], g)
     kept = Batch()
-    for k in filter_groups(rewards, g, cfg.std_eps):
+    for k in filter_groups(rewards, g, cfg.std_eps) if cfg.dynamic_sampling else range(len(picked)):
         kept.prompts += [prompts[k]] * g
         kept.completions += completions[k * g : (k + 1) * g]
         kept.rewards += rewards[k * g : (k + 1) * g]
