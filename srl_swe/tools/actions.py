@@ -105,9 +105,10 @@ def parse(text: str) -> Parsed:
     tool call, more than one, or a malformed one."""
     if not isinstance(text, str):
         raise FormatError("The response must be text. " + EXPECTED)
-    thought_match = _THINK.search(text)
-    functions = _FUNCTION.findall(text)
-    tool_calls = _TOOL_CALL.findall(text)
+    # Substring tests first: a regex scan of a long response for a tag it does not hold costs more.
+    thought_match = _THINK.search(text) if "<think>" in text else None
+    functions = _FUNCTION.findall(text) if "<function=" in text else []
+    tool_calls = _TOOL_CALL.findall(text) if "<tool_call>" in text else []
     if len(functions) + len(tool_calls) != 1:
         found = "no tool call" if not functions and not tool_calls else f"{len(functions) + len(tool_calls)} tool calls"
         raise FormatError(f"Found {found}. " + EXPECTED)

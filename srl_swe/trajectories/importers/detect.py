@@ -21,8 +21,9 @@ SWE_AGENT_TOOLS = {"open", "goto", "scroll_up", "scroll_down", "create", "find_f
                    "edit", "insert", "submit"}
 _MINI_TEXT = re.compile(r"```(?:mswea_bash_command|bash)\s*\n|<mswea_bash_command>|<bash_code>")
 _FUNCTION = re.compile(r"<function=([\w.-]+)>")
-_TOOL_CALL = re.compile(r"<tool_call>")
 _FENCE = re.compile(r"```[a-z]*\n")
+_OPENHANDS_ONLY = OPENHANDS_TOOLS - {"str_replace_editor"}  # str_replace_editor is SWE-agent's too
+_SWE_AGENT_ONLY = SWE_AGENT_TOOLS - {"submit"}
 
 
 def by_name(path: Path) -> str | None:
@@ -65,20 +66,21 @@ def by_record(record: Any) -> str | None:
 def _turn_format(message: dict) -> str | None:
     names = {str((c.get("function") or {}).get("name")) for c in message.get("tool_calls") or [] if isinstance(c, dict)}
     if names:
-        if names & (OPENHANDS_TOOLS - {"str_replace_editor"}):
+        if names & _OPENHANDS_ONLY:
             return "openhands"
-        return "swe-agent" if names & (SWE_AGENT_TOOLS - {"submit"}) else "messages"
+        return "swe-agent" if names & _SWE_AGENT_ONLY else "messages"
     text = _text(message.get("content"))
-    functions = set(_FUNCTION.findall(text))
-    if functions & OPENHANDS_TOOLS - {"str_replace_editor"}:
+    # Substring tests before each regex: most turns hold one mark, and scanning for the others costs.
+    functions = set(_FUNCTION.findall(text)) if "<function=" in text else set()
+    if functions & _OPENHANDS_ONLY:
         return "openhands"
     if functions:
         return "swe-smith"
-    if _TOOL_CALL.search(text):
+    if "<tool_call>" in text:
         return "messages"
-    if _MINI_TEXT.search(text):
+    if ("```" in text or "<mswea_bash_command>" in text or "<bash_code>" in text) and _MINI_TEXT.search(text):
         return "mini-swe-agent"
-    if _FENCE.search(text):
+    if "```" in text and _FENCE.search(text):
         return "swe-agent"
     return None
 

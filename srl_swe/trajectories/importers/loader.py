@@ -99,11 +99,12 @@ def _records(path: Path, report: ImportReport) -> Iterator[tuple[Where, Any]]:
 
 
 def _jsonl(path: Path, report: ImportReport) -> Iterator[tuple[Where, Any]]:
+    name = str(path)
     with _open(path) as fh:
         for number, line in enumerate(fh, start=1):
-            if not line.strip():
+            if line.isspace():  # (not line.strip(): that copies every line, a tenth of the import time)
                 continue
-            where = Where(str(path), number)
+            where = Where(name, number)
             try:
                 yield where, json.loads(line)
             except json.JSONDecodeError as exc:
