@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from srl_swe.env.prompts import DEFAULT_OBSERVATION_BUDGET, DEFAULT_SYSTEM_PROMPT
 from srl_swe.errors import ConfigError
-from srl_swe.tools.schemas import TOOLS
+from srl_swe.tools.schemas import DEFAULT_TOOLS, TOOLS
 
 Mode = Literal["srl", "rlvr"]
 
@@ -23,7 +23,7 @@ class EnvSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     mode: Mode = "srl"
-    tools: list[str] = Field(default_factory=lambda: list(TOOLS))
+    tools: list[str] = Field(default_factory=lambda: list(DEFAULT_TOOLS))
     max_steps: int = Field(50, ge=1, description="Steps before the episode is truncated.")
     max_format_errors: int | None = Field(5, ge=1, description="Malformed actions before truncation; null: no limit.")
     step_timeout: float = Field(60.0, gt=0, description="Seconds one bash command may run.")

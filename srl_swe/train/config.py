@@ -81,6 +81,8 @@ class GRPOSettings(TrainConfig):
 
 class SRLConfig(GRPOSettings):
     batch_prompts: int = Field(512, ge=1)
+    dynamic_sampling: bool = Field(True, description="Keep only groups whose rewards differ (the paper); false keeps "
+                                   "every group (those with equal rewards have zero advantage).")
     generation_batch_prompts: int = Field(16, ge=1, description="Prompts per generate() call.")
 
 
@@ -95,6 +97,32 @@ class RLVRConfig(GRPOSettings):
 
 
 CONFIGS: dict[str, type[TrainConfig]] = {"sft": SFTConfig, "srl": SRLConfig, "rlvr": RLVRConfig}
+
+# Starting values under the config file and the command line. `paper`: the defaults above (the
+# paper's batch of 512, group 8, 512 new tokens), sized for GPUs. `cpu-demo`: minutes on a laptop
+# CPU with the tiny model, with the sizes and rates `srl-swe demo` uses (tuned in
+# benchmarks/learning.py; the tiny model is random-init, so SFT needs a far larger rate: pass --lr
+# for a real model). A step of the paper's batch takes hours on a CPU.
+PRESETS: dict[str, dict[str, dict[str, Any]]] = {
+    "paper": {"sft": {}, "srl": {}, "rlvr": {}},
+    "cpu-demo": {
+        "sft": {"lr": 5e-3, "batch_size": 8, "with_thought": False, "max_prompt_tokens": 512, "max_seq_tokens": 704,
+                "max_steps": 200, "save_every": 50},
+        "srl": {"lr": 1e-4, "batch_prompts": 4, "generation_batch_prompts": 4, "group_size": 8, "max_new_tokens": 192,
+                "max_prompt_tokens": 512, "max_steps": 8, "save_every": 4},
+        # A small model rarely solves a task, so every group would be filtered (DAPO) and the run
+        # would stop: here such groups are kept; their advantages are zero, so they teach nothing.
+        "rlvr": {"lr": 1e-4, "batch_tasks": 1, "group_size": 4, "max_turns": 4, "max_new_tokens": 192,
+                 "max_prompt_tokens": 1024, "max_steps": 3, "save_every": 1, "dapo_filter": False},
+    },
+}
+
+
+def default_preset() -> str:
+    """`paper` where a GPU is visible, else `cpu-demo`."""
+    import torch
+
+    return "paper" if torch.cuda.is_available() else "cpu-demo"
 
 
 def parse_assignments(pairs: list[str]) -> dict[str, Any]:
@@ -119,9 +147,13 @@ def _merge(base: dict, extra: dict) -> dict:
     return merged
 
 
-def load_config(kind: str, file: str | Path | None = None, overrides: dict[str, Any] | None = None) -> TrainConfig:
-    """The `kind` config from an optional YAML file, then overrides (None values are ignored)."""
+def load_config(kind: str, file: str | Path | None = None, overrides: dict[str, Any] | None = None,
+                preset: str = "paper") -> TrainConfig:
+    """The `kind` config: the preset's values, then an optional YAML file, then overrides (None
+    values are ignored)."""
     cls = CONFIGS[kind]
+    if preset not in PRESETS:
+        raise ConfigError(f"Unknown preset {preset!r}; known: {', '.join(PRESETS)}.")
     values: dict[str, Any] = {}
     if file is not None:
         path = Path(file)
@@ -131,7 +163,7 @@ def load_config(kind: str, file: str | Path | None = None, overrides: dict[str, 
         if not isinstance(loaded, dict):
             raise ConfigError(f"Config file {str(path)!r} must hold a mapping of settings.")
         values = loaded
-    values = _merge(values, {k: v for k, v in (overrides or {}).items() if v is not None})
+    values = _merge(_merge(PRESETS[preset][kind], values), {k: v for k, v in (overrides or {}).items() if v is not None})
     try:
         return cls.model_validate(values)
     except ValidationError as exc:

@@ -23,7 +23,7 @@ from srl_swe.errors import ConfigError
 from srl_swe.train import policy
 from srl_swe.train.config import RLVRConfig
 from srl_swe.train.grpo import EmptyBatch, filter_groups, group_advantages
-from srl_swe.train.progress import progress_bar
+from srl_swe.train.progress import StepProgress, progress_bar
 from srl_swe.train.session import Session, open_session
 from srl_swe.train.update import policy_update
 
@@ -85,7 +85,8 @@ def run_group(s: Session, envs: list, task_id: str) -> list[EpisodeRun]:
     return runs
 
 
-def collect_groups(s: Session, envs: list, tasks: list[str]) -> tuple[list[list[EpisodeRun]], dict]:
+def collect_groups(s: Session, envs: list, tasks: list[str],
+                   progress: StepProgress | None = None) -> tuple[list[list[EpisodeRun]], dict]:
     """Dynamic sampling over tasks: run groups, keep those with mixed outcomes (DAPO). Data-parallel
     processes each run their share of the drawn tasks; the groups are pooled after every round."""
     cfg: RLVRConfig = s.cfg  # type: ignore[assignment]
@@ -96,7 +97,12 @@ def collect_groups(s: Session, envs: list, tasks: list[str]) -> tuple[list[list[
     while len(kept) < cfg.batch_tasks and rounds <= cfg.max_refill_rounds:
         indices = s.sampler.take(cfg.batch_tasks - len(kept))
         sampled += len(indices)
-        for group in s.workers.gather([run_group(s, envs, tasks[i]) for i in s.workers.shard(indices)]):
+        mine, runs = s.workers.shard(indices), []
+        for n, i in enumerate(mine):
+            if progress is not None:  # this process's task groups run so far in this round
+                progress.phase(f"episodes, round {rounds + 1}", n, len(mine), f"{tasks[i]}, {cfg.group_size} episodes")
+            runs.append(run_group(s, envs, tasks[i]))
+        for group in s.workers.gather(runs):
             every += group
             if not cfg.dapo_filter or filter_groups([r.reward for r in group], cfg.group_size, cfg.std_eps):
                 kept.append(group)
@@ -137,7 +143,8 @@ def train_rlvr(cfg: RLVRConfig, resume: bool = False) -> dict:
         advance = stack.enter_context(progress_bar("RLVR", cfg.max_steps, s.step, s.workers.is_main))
         while s.step < cfg.max_steps:
             began = time.perf_counter()
-            groups, st = collect_groups(s, envs, tasks)
+            groups, st = collect_groups(s, envs, tasks, advance)
+            advance.phase("update")
             metrics = update(s, groups)
             s.step += 1
             runs = st["runs"]
