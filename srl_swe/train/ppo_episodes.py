@@ -1,8 +1,8 @@
 """PPO's multi-turn rollouts: SWEEnv episodes (Docker) turned into `Rollout`s with a reward per turn.
 
-The episodes are run by `rlvr.run_episodes`, the loop that steps envs for training today; this
-file only opens the envs for the PPO mode and converts each episode. When the env-stepping loops
-move into env/rollout.py, `_run` below is the one place to switch.
+The episodes are run by `rlvr.run_episodes` in envs opened by `rlvr.open_envs`, the code that
+steps envs for training today; this file only picks the env mode and converts each episode. When
+the env-stepping loops move into env/rollout.py, `_run` below is the one place to switch.
 
 Rewards per PPO mode (each turn's reward lands on its last token; GAE does the crediting):
 - `srl`: guided episodes. The env (srl mode) scores the policy's action against the expert's at
@@ -18,9 +18,10 @@ from __future__ import annotations
 from contextlib import ExitStack
 
 from srl_swe.env.swe_env import similarity
+from srl_swe.train import rlvr
 from srl_swe.train.config import PPOConfig
 from srl_swe.train.ppo_update import Rollout, Turn
-from srl_swe.train.rlvr import EpisodeRun, run_episodes
+from srl_swe.train.rlvr import EpisodeRun
 from srl_swe.train.rlvr import task_ids as task_ids  # the same task selection as train rlvr
 from srl_swe.train.session import Session
 
@@ -29,19 +30,11 @@ ENV_MODE = {"srl": "srl", "rlvr": "rlvr", "both": "rlvr"}
 
 def open_envs(cfg: PPOConfig, stack: ExitStack) -> list:
     """`batch_episodes` environments (one container each, reused warm), closed with the stack."""
-    from srl_swe.env.swe_env import SWEEnv
-
-    overrides = {**cfg.env_overrides, "mode": ENV_MODE[cfg.mode], "max_steps": cfg.max_turns}
-    envs = []
-    for _ in range(cfg.batch_episodes):
-        env = SWEEnv(tasks_dir=cfg.tasks_dir, env_spec=cfg.env_spec, **overrides)
-        stack.callback(env.close)
-        envs.append(env)
-    return envs
+    return rlvr.open_envs(cfg, stack, ENV_MODE[cfg.mode], cfg.batch_episodes)  # type: ignore[arg-type]
 
 
 def _run(s: Session, envs: list, tasks: list[str]) -> list[EpisodeRun]:
-    return run_episodes(s, envs, tasks)
+    return rlvr.run_episodes(s, envs, tasks)
 
 
 def guide_reward(step: dict, format_error_reward: float) -> float:

@@ -52,13 +52,14 @@ def task_ids(cfg: RLVRConfig) -> list[str]:
     return chosen
 
 
-def open_envs(cfg: RLVRConfig, stack: ExitStack) -> list:
-    """G environments (one container each, reused warm across episodes), closed with the stack."""
+def open_envs(cfg: RLVRConfig, stack: ExitStack, mode: str = "rlvr", count: int | None = None) -> list:
+    """G environments (or `count`; one container each, reused warm across episodes) in `mode`,
+    closed with the stack."""
     from srl_swe.env.swe_env import SWEEnv
 
-    overrides = {**cfg.env_overrides, "mode": "rlvr", "max_steps": cfg.max_turns}
+    overrides = {**cfg.env_overrides, "mode": mode, "max_steps": cfg.max_turns}
     envs = []
-    for _ in range(cfg.group_size):
+    for _ in range(count or cfg.group_size):
         env = SWEEnv(tasks_dir=cfg.tasks_dir, env_spec=cfg.env_spec, **overrides)
         stack.callback(env.close)
         envs.append(env)
