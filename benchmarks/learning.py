@@ -148,7 +148,8 @@ def plot(results: dict, path: Path) -> None:
         right.plot(range(1, len(rewards) + 1), smooth, color=color, lw=2, ls="--", label=f"PPO seed {run['seed']}")
     right.set_xlabel("step (SRL: GRPO groups; PPO: as many single samples)")
     right.set_ylabel("mean reward of the step's samples")
-    right.set_title(f"SRL training ({results['settings']['srl_batch_prompts']} prompts x 8 samples a step)", fontsize=9)
+    right.set_title(f"Training reward (SRL: {results['settings']['srl_batch_prompts']} prompts x 8 samples a step; "
+                    "PPO: as many prompts x 1)", fontsize=9)
     right.grid(alpha=0.3)
     right.legend(fontsize=8)
     fig.tight_layout()
