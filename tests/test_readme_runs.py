@@ -34,6 +34,10 @@ RUN_WITH = {
         "--max-steps", "1", "--set", "group_size=2", "--set", "max_turns=1", "--set", "max_new_tokens=16"],
     "srl-swe train srl --out runs/srl --resume": ["--max-steps", "2"],  # the run's saved settings, one more step
     "srl-swe train sft --model tiny --data runs/data --out runs/sft2": ["--max-steps", "1"],  # one process here
+    "srl-swe train ppo --model tiny --init-from runs/sft --data runs/data --out runs/ppo --max-steps 50": [
+        "--max-steps", "1", "--set", "batch_prompts=2", "--set", "minibatch_size=2", "--set", "max_new_tokens=16"],
+    "srl-swe train ppo --model tiny --init-from runs/sft --mode rlvr --tasks datekit-1,lrukit-1 --out runs/ppo-rlvr": [
+        "--max-steps", "1", "--set", "batch_episodes=1", "--set", "max_turns=1", "--set", "max_new_tokens=16"],
 }
 SKIPPED = {
     "srl-swe data record": "needs a teacher model behind an OpenAI-compatible endpoint",

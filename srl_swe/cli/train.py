@@ -1,4 +1,4 @@
-"""`srl-swe train`: sft | srl | rlvr, merge, plot."""
+"""`srl-swe train`: sft | srl | rlvr | ppo, merge, plot."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import typer
 
 from srl_swe.cli.common import friendly, out
 
-app = typer.Typer(help="Train policies: SFT baseline, SRL (step-wise GRPO), RLVR in SWEEnv; merge adapters; plot runs.",
+app = typer.Typer(help="Train policies: SFT baseline, SRL (step-wise GRPO), RLVR in SWEEnv, PPO with a value head; merge adapters; plot runs.",
                   no_args_is_help=True)
 
 Model = Annotated[str | None, typer.Option("--model", help="'tiny', a local model/adapter directory, or a hub name.")]
@@ -25,7 +25,7 @@ Preset = Annotated[str | None, typer.Option(
     "--preset", help="Starting settings: 'paper' (batch 512, group 8; GPU) or 'cpu-demo' (minutes on a CPU). "
     "Default: paper on a GPU, cpu-demo without one. --config and the other options override it.")]
 # What each command's summary shows of its last step's metrics.
-SHOWN = ("loss", "reward_mean", "fraction_filtered", "success_rate")
+SHOWN = ("loss", "reward_mean", "fraction_filtered", "success_rate", "value_loss")
 
 
 def _config(kind: str, config: Path | None, sets: list[str] | None, preset: str | None, resume: bool = False, **given):
@@ -86,6 +86,27 @@ def rlvr(model: Model = None, data: Annotated[str | None, typer.Option("--data",
     cfg, sizes = _config("rlvr", config, set_, preset, resume, model=model, tasks_dir=data, out=out_dir, max_steps=max_steps,
                   init_from=init_from, lr=lr, task_ids=task)
     _report("rlvr", cfg, sizes, train_rlvr(cfg, resume=resume))
+
+
+@app.command("ppo")
+@friendly
+def ppo(model: Model = None, data: Data = None, out_dir: Out = None, max_steps: MaxSteps = None, resume: Resume = False,
+        config: ConfigFile = None, init_from: InitFrom = None, lr: Lr = None,
+        mode: Annotated[str | None, typer.Option("--mode", help="stepwise (--data), or episodes in SWEEnv: srl | rlvr | both.")] = None,
+        tasks: Annotated[list[str] | None, typer.Option("--tasks", "--task", help="Episode modes: task id; repeatable (default: all).")] = None,
+        tasks_dir: Annotated[str | None, typer.Option("--tasks-dir", help="Episode modes: tasks directory (default: tasks).")] = None,
+        set_: Set = None, preset: Preset = None) -> None:
+    """PPO with a value head: step-wise SRL instances, or multi-turn episodes rewarded per step and/or by tests."""
+    from srl_swe.train.ppo import train_ppo
+
+    cfg, sizes = _config("ppo", config, set_, preset, resume, model=model, data=data, out=out_dir, max_steps=max_steps,
+                         init_from=init_from, lr=lr, mode=mode, task_ids=_split(tasks), tasks_dir=tasks_dir)
+    _report("ppo", cfg, sizes, train_ppo(cfg, resume=resume))
+
+
+def _split(values: list[str] | None) -> list[str] | None:
+    """`--tasks a,b --tasks c` -> [a, b, c]."""
+    return [v for value in values for v in value.split(",") if v] if values else None
 
 
 @app.command("merge")

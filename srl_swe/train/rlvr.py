@@ -36,6 +36,8 @@ class EpisodeRun:
     reward: float = 0.0
     format_errors: int = 0
     truncated_by: str | None = None
+    steps: list[dict] = field(default_factory=list)  # per turn: reward, action, expert_action, format_error
+    grade: dict | None = None
 
 
 def task_ids(cfg: RLVRConfig) -> list[str]:
@@ -50,13 +52,14 @@ def task_ids(cfg: RLVRConfig) -> list[str]:
     return chosen
 
 
-def open_envs(cfg: RLVRConfig, stack: ExitStack) -> list:
-    """G environments (one container each, reused warm across episodes), closed with the stack."""
+def open_envs(cfg: RLVRConfig, stack: ExitStack, mode: str = "rlvr", count: int | None = None) -> list:
+    """G environments (or `count`; one container each, reused warm across episodes) in `mode`,
+    closed with the stack."""
     from srl_swe.env.swe_env import SWEEnv
 
-    overrides = {**cfg.env_overrides, "mode": "rlvr", "max_steps": cfg.max_turns}
+    overrides = {**cfg.env_overrides, "mode": mode, "max_steps": cfg.max_turns}
     envs = []
-    for _ in range(cfg.group_size):
+    for _ in range(count or cfg.group_size):
         env = SWEEnv(tasks_dir=cfg.tasks_dir, env_spec=cfg.env_spec, **overrides)
         stack.callback(env.close)
         envs.append(env)
@@ -65,9 +68,15 @@ def open_envs(cfg: RLVRConfig, stack: ExitStack) -> list:
 
 def run_group(s: Session, envs: list, task_id: str) -> list[EpisodeRun]:
     """G episodes of `task_id`, one per env, until each submits or is truncated (and graded)."""
+    return run_episodes(s, envs, [task_id] * len(envs))
+
+
+def run_episodes(s: Session, envs: list, tasks: list[str]) -> list[EpisodeRun]:
+    """One episode of tasks[i] in envs[i] each, in lockstep (one batched generate per turn over the
+    unfinished ones), until each submits or is truncated (and graded)."""
     cfg: RLVRConfig = s.cfg  # type: ignore[assignment]
-    runs = [EpisodeRun(task_id) for _ in envs]
-    infos = [env.reset(options={"task_id": task_id})[1] for env in envs]
+    runs = [EpisodeRun(task_id) for task_id in tasks]
+    infos = [env.reset(options={"task_id": task_id})[1] for env, task_id in zip(envs, tasks, strict=True)]
     live, done = list(range(len(envs))), set()
     while live:
         contexts = [policy.encode_prompt(s.tokenizer, infos[i]["messages"], cfg.max_prompt_tokens) for i in live]
@@ -78,8 +87,10 @@ def run_group(s: Session, envs: list, task_id: str) -> list[EpisodeRun]:
             _, reward, terminated, truncated, infos[i] = envs[i].step(policy.decode(s.tokenizer, sample))
             runs[i].reward += reward
             runs[i].format_errors += infos[i]["format_error"] is not None
+            runs[i].steps.append({"reward": reward, **{k: infos[i][k] for k in ("action", "expert_action", "format_error")}})
             if terminated or truncated:
                 runs[i].truncated_by = infos[i].get("truncated_by")
+                runs[i].grade = infos[i].get("grade")
                 done.add(i)
         live = [i for i in live if i not in done]
     return runs
