@@ -40,3 +40,20 @@ def friendly(func: F) -> F:
             fail(f"{exc.filename or exc}: no such file; check the path.")
 
     return wrapper  # type: ignore[return-value]
+
+
+def _ray_address(value: str | None) -> str | None:
+    from srl_swe.executors import parse_ray_address
+
+    try:
+        return None if value is None else parse_ray_address(value)
+    except SrlSweError as exc:
+        raise typer.BadParameter(str(exc).removeprefix("--ray takes ")) from exc
+
+
+# Without --ray, the workers are local threads.
+Ray = typer.Option(
+    None, "--ray", metavar="ADDRESS", callback=_ray_address,
+    help="Run the workers on Ray: auto (the cluster this machine is in), local (start one here), ray://HOST:PORT "
+         "or HOST:PORT. Needs the [ray] extra; nodes offer a 'docker' resource, one unit per worker.",
+)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from srl_swe.cli.common import console, fail, friendly, out
+from srl_swe.cli.common import Ray, console, fail, friendly, out
 
 app = typer.Typer(help="Evaluate a policy on tasks: resolve rate, SWE-bench predictions, reports.")
 
@@ -52,6 +52,7 @@ def eval_run(
     max_tokens: Annotated[int, typer.Option("--max-tokens", help="Tokens per model answer.")] = 1024,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Output folder (rerunning resumes it).")] = None,
     rerun: Annotated[bool, typer.Option(help="Run every instance again, even those already done.")] = False,
+    ray: str | None = Ray,
 ) -> None:
     """Run POLICY on tasks and grade each in a fresh container. Rerunning the same command resumes."""
     if ctx.invoked_subcommand is not None:
@@ -73,7 +74,7 @@ def eval_run(
                                   api_key_env=api_key_env, temperature=temperature, max_tokens=max_tokens, workers=workers)
         config = EvalConfig(policy=settings, tasks=read_task_ids(tasks, tasks_dir), tasks_dir=tasks_dir, mode=mode,
                             workers=workers, attempts=attempts, max_steps=max_steps, instance_timeout=timeout,
-                            grade_timeout=grade_timeout, out=out_dir, rerun=rerun)
+                            grade_timeout=grade_timeout, out=out_dir, rerun=rerun, ray=ray)
     except ValidationError as exc:
         error = exc.errors()[0]
         where = ".".join(map(str, error["loc"]))

@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from srl_swe.cli.common import console, fail, friendly, out
+from srl_swe.cli.common import Ray, console, fail, friendly, out
 
 app = typer.Typer(help="Register, inspect and validate tasks (SWE-bench-style instances).", no_args_is_help=True)
 
@@ -136,6 +136,7 @@ def validate(
     timeout: float = typer.Option(600, help="Seconds one test run may take."),
     as_json: bool = typer.Option(False, "--json", help="The results as a JSON list (outcome, detail, hint, seconds)."),
     tasks_dir: Path = TasksDir,
+    ray: str | None = Ray,
 ) -> None:
     """Check each task in a fresh sandbox; exit 1 unless every task is ok.
 
@@ -149,7 +150,7 @@ def validate(
     columns = (TextColumn("validating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("{task.description}"))
     with Progress(*columns, console=console, transient=True) as progress:
         bar = progress.add_task("", total=len(specs))
-        results = validate_tasks(specs, tasks_dir, workers=workers, timeout=timeout,
+        results = validate_tasks(specs, tasks_dir, workers=workers, timeout=timeout, ray=ray,
                                  on_done=lambda r: progress.update(bar, advance=1, description=escape(f"{r.task_id}: {r.outcome}")))
     bad = [r for r in results if not r.ok]
     if as_json:

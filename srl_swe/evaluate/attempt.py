@@ -1,20 +1,36 @@
-"""One (task, attempt): run the policy in the chosen mode, grade, classify, and write the
+"""One (task, attempt): run the policy in the chosen mode, grade, classify, and give back the
 attempt's files. Whatever goes wrong is recorded as this attempt's error, never raised."""
 
 from __future__ import annotations
 
-import threading
 import time
 import traceback
+from dataclasses import dataclass
 
 from srl_swe.evaluate import outputs
 from srl_swe.evaluate.episode import Deadline, Episode, run_agentic
 from srl_swe.evaluate.oracle import run_oracle
 
 
-def run_attempt(config, factory, task_id: str, attempt: int, stop: threading.Event | None = None) -> outputs.InstanceRecord | None:
-    """The attempt's record, written under --out; None when the run was interrupted meanwhile
-    (nothing is written: what failed was the interrupt, not the instance)."""
+@dataclass
+class AttemptResult:
+    """An attempt's record and files, made where the attempt ran and written where the run is driven."""
+
+    record: outputs.InstanceRecord
+    patch: str
+    report: dict
+    test_output: str
+    trajectory: dict
+    turns: list[dict]
+
+    def write(self, out) -> outputs.InstanceRecord:
+        folder = outputs.attempt_dir(out, self.record.instance_id, self.record.attempt)
+        outputs.write_attempt(folder, self.record, self.patch, self.report, self.test_output, self.trajectory, self.turns)
+        return self.record
+
+
+def run_attempt(config, factory, task_id: str, attempt: int) -> AttemptResult:
+    """The attempt's record and files; nothing is written here (see AttemptResult.write)."""
     start = time.monotonic()
     episode = Episode(deadline=Deadline(config.instance_timeout))
     spec, error, detail = None, None, ""
@@ -32,15 +48,10 @@ def run_attempt(config, factory, task_id: str, attempt: int, stop: threading.Eve
     except Exception as exc:  # one instance's failure is its record; the run goes on
         error = _reason(exc)
         detail = traceback.format_exc()
-    if stop is not None and stop.is_set():
-        return None
     record = _classify(task_id, attempt, config.mode, episode, error, time.monotonic() - start)
-    folder = outputs.attempt_dir(config.out, task_id, attempt)
-    outputs.write_attempt(
-        folder, record, episode.patch, outputs.swebench_report(task_id, episode.patch, episode.grade),
-        _test_output(episode, error, detail), _trajectory(spec, task_id, episode, record, config), episode.turns,
-    )
-    return record
+    return AttemptResult(record, episode.patch, outputs.swebench_report(task_id, episode.patch, episode.grade),
+                         _test_output(episode, error, detail), _trajectory(spec, task_id, episode, record, config),
+                         episode.turns)
 
 
 def _grade(spec, config, episode: Episode) -> None:

@@ -9,7 +9,6 @@ import json
 import shutil
 import signal
 import threading
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Literal
 
@@ -17,9 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from srl_swe.errors import ConfigError
 from srl_swe.evaluate import outputs
-from srl_swe.evaluate.attempt import run_attempt
+from srl_swe.evaluate.attempt import AttemptResult, run_attempt
 from srl_swe.evaluate.policies import PolicySettings
-from srl_swe.sandbox.lifecycle import close_all
+from srl_swe.tasks.registry import absolute_tasks_dir
 
 RUN_FILE = "run.json"
 # A resumed run must have been started with the same values of these settings.
@@ -40,6 +39,7 @@ class EvalConfig(BaseModel):
     grade_timeout: float = Field(600.0, gt=0)
     out: Path
     rerun: bool = False
+    ray: str | None = None  # where attempts run: None for local threads, else a Ray address (see executors)
 
     @field_validator("tasks")
     @classmethod
@@ -86,24 +86,42 @@ def run_eval(config: EvalConfig, on_done=None) -> dict:
 
 
 def _run_all(config: EvalConfig, todo: list[tuple[str, int]], on_done) -> None:
-    """On an interrupt (Ctrl-C, SIGTERM) the live sandboxes are closed at once and the attempts
-    still running record nothing, so a resumed run redoes them instead of keeping a false error."""
-    factory = config.policy.factory()
-    stop = threading.Event()
-    pool = ThreadPoolExecutor(max_workers=config.workers, thread_name_prefix="eval")
-    futures = [pool.submit(run_attempt, config, factory, t, k, stop) for t, k in todo]
-    try:
-        with _sigterm_as_exit():
-            for future in as_completed(futures):
-                record = future.result()
-                if on_done is not None and record is not None:
-                    on_done(record)
-    except BaseException:
-        stop.set()
-        pool.shutdown(wait=False, cancel_futures=True)
-        close_all()
-        raise
-    pool.shutdown()
+    """Attempts run where the executor places them; their files are written here, each key once.
+    On an interrupt (Ctrl-C, SIGTERM) the live sandboxes are closed at once and the attempts still
+    running record nothing, so a resumed run redoes them instead of keeping a false error."""
+    from srl_swe.executors import ExecutorSettings, open_executor
+    from srl_swe.sandbox.nodes import node_hooks
+
+    settings = ExecutorSettings(workers=config.workers, ray=config.ray)
+    with _sigterm_as_exit(), open_executor(settings, node_hooks(config.ray)) as executor:
+        for _key, result in executor.map(_Attempts(config), {key: key for key in todo}):
+            record = result.write(config.out)
+            if on_done is not None:
+                on_done(record)
+
+
+class _Attempts:
+    """Runs one (task, attempt) wherever it is placed; the policy factory is made once per
+    process (a thread pool shares it, each Ray worker makes its own) and is never pickled."""
+
+    def __init__(self, config: EvalConfig):
+        tasks_dir = absolute_tasks_dir(config.tasks_dir)
+        self.config = config.model_copy(update={"tasks_dir": tasks_dir,
+                                                "policy": config.policy.model_copy(update={"tasks_dir": tasks_dir})})
+        self._factory = None
+        self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict:
+        return {"config": self.config}
+
+    def __setstate__(self, state: dict) -> None:
+        self.config, self._factory, self._lock = state["config"], None, threading.Lock()
+
+    def __call__(self, key: tuple[str, int]) -> AttemptResult:
+        with self._lock:
+            if self._factory is None:
+                self._factory = self.config.policy.factory()
+        return run_attempt(self.config, self._factory, *key)
 
 
 @contextlib.contextmanager

@@ -36,6 +36,12 @@ def default_tasks_dir() -> Path:
     return Path(env) if env else Path(__file__).resolve().parents[2] / "tasks"
 
 
+def absolute_tasks_dir(tasks_dir: Path | str | None) -> str:
+    """The registry as an absolute path: what a worker on another process or node is given, where
+    a relative or default one would resolve elsewhere."""
+    return str(_dir(tasks_dir).resolve())
+
+
 def _dir(tasks_dir: Path | str | None) -> Path:
     return Path(tasks_dir) if tasks_dir is not None else default_tasks_dir()
 

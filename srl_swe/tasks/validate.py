@@ -12,9 +12,9 @@ run past the timeout) with the reason as detail.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Literal
 
@@ -126,11 +126,15 @@ def _failed(spec: TaskSpec, failed: TaskCheckFailed, duration: float = 0.0) -> V
 
 def validate_tasks(
     specs: list[TaskSpec], tasks_dir: Path | str | None = None, workers: int = 1, timeout: float = 600,
-    on_done: Callable[[Validation], None] | None = None,
+    on_done: Callable[[Validation], None] | None = None, ray: str | None = None,
 ) -> list[Validation]:
-    """Validate many tasks with `workers` sandboxes at once; results in the order of `specs`.
-    Task images are built one at a time first, so parallel workers never build the same image."""
+    """Validate many tasks with `workers` sandboxes at once (local threads, or Ray workers at the
+    address `ray`); results in the order of `specs`. Task images are built one at a time first, so
+    parallel workers never build the same image."""
+    from srl_swe.executors import ExecutorSettings, open_executor
+    from srl_swe.sandbox.nodes import node_hooks
     from srl_swe.tasks.images import ensure_task_image
+    from srl_swe.tasks.registry import absolute_tasks_dir
 
     prebuilt: dict[str, Validation] = {}
     for spec in specs:
@@ -142,15 +146,14 @@ def validate_tasks(
             prebuilt[spec.instance_id] = _failed(spec, failed)
         except SrlSweError as exc:
             prebuilt[spec.instance_id] = Validation(task_id=spec.instance_id, outcome="error", detail=str(exc).splitlines()[0])
-    results: dict[str, Validation] = {}
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        futures = {pool.submit(validate_task, s, tasks_dir, timeout): s for s in specs if s.instance_id not in prebuilt}
-        for failed in prebuilt.values():
-            results[failed.task_id] = failed
-            if on_done:
-                on_done(failed)
-        for future in as_completed(futures):
-            result = future.result()
+    results: dict[str, Validation] = dict(prebuilt)
+    for failed in prebuilt.values():
+        if on_done:
+            on_done(failed)
+    check = functools.partial(validate_task, tasks_dir=absolute_tasks_dir(tasks_dir), timeout=timeout)
+    todo = {s.instance_id: s for s in specs if s.instance_id not in prebuilt}
+    with open_executor(ExecutorSettings(workers=workers, ray=ray), node_hooks(ray)) as executor:
+        for _task_id, result in executor.map(check, todo):
             results[result.task_id] = result
             if on_done:
                 on_done(result)

@@ -1,0 +1,96 @@
+"""The executor interface, its settings, and the choice between the two implementations."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Callable, Hashable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from srl_swe.errors import ConfigError, SrlSweError
+
+_ADDRESS = re.compile(r"^(auto|local|ray://[\w.\-]+(:\d+)?|[\w.\-]+:\d+)$")
+
+
+class WorkerLost(SrlSweError):
+    """An item's worker died on every attempt (its node lost, or the item itself kills it)."""
+
+
+@dataclass(frozen=True)
+class NodeHooks:
+    """What the layers above do around the work on each node; every callable is picklable.
+
+    probe() -> names        on a new worker: what its node lacks (e.g. images)
+    provide(names) -> data  on the driver: the missing things as one payload
+    install(data)           on that worker, before its first item
+    reap()                  on one worker per node: remove what dead workers of that node left
+    abort()                 on every worker when the run is interrupted: end the work in flight
+
+    Threads run on the driver's own machine: nothing to ship there, so only abort applies."""
+
+    probe: Callable[[], list[str]] | None = None
+    provide: Callable[[list[str]], Any] | None = None
+    install: Callable[[Any], None] | None = None
+    reap: Callable[[], Any] | None = None
+    abort: Callable[[], Any] | None = None
+
+
+class Executor(Protocol):
+    workers: int
+
+    def map(self, fn: Callable[[Any], Any], items: Mapping[Hashable, Any]) -> Iterator[tuple[Hashable, Any]]:
+        """fn(item) for every item, yielding (key, result) as each finishes, every key exactly once.
+        An exception from fn is raised here; items whose worker dies are rerun elsewhere."""
+        ...
+
+    def abort(self) -> None:
+        """End the work in flight (an interrupt): its results are never yielded."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class ExecutorSettings(BaseModel):
+    """`ray`: None for local threads, else auto | local | ray://HOST:PORT | HOST:PORT."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    workers: int = Field(1, ge=1)
+    ray: str | None = None
+    max_attempts: int = Field(3, ge=1)  # per item, when its worker dies
+
+    @field_validator("ray")
+    @classmethod
+    def _address(cls, value: str | None) -> str | None:
+        return None if value is None else parse_ray_address(value)
+
+
+def parse_ray_address(value: str) -> str:
+    if not _ADDRESS.match(value):
+        raise ConfigError(f"--ray takes auto, local, ray://HOST:PORT or HOST:PORT, not {value!r}")
+    return value
+
+
+@contextlib.contextmanager
+def open_executor(settings: ExecutorSettings, hooks: NodeHooks | None = None) -> Iterator[Executor]:
+    """The executor the settings name; an exception in the block (an interrupt) aborts the work in
+    flight before the executor closes."""
+    hooks = hooks or NodeHooks()
+    if settings.ray is None:
+        from srl_swe.executors.threads import ThreadExecutor
+
+        executor: Executor = ThreadExecutor(settings.workers, hooks)
+    else:
+        from srl_swe.executors.ray_actors import RayExecutor
+
+        executor = RayExecutor(settings.ray, settings.workers, hooks, settings.max_attempts)
+    try:
+        yield executor
+    except BaseException:
+        executor.abort()
+        raise
+    finally:
+        executor.close()

@@ -1,0 +1,197 @@
+"""The Ray executor: env workers are actors on nodes that offer the `docker` resource (one unit
+per worker), each a long-lived process that keeps its caches and warm containers between items.
+
+The driver keeps the queue: an item goes to an idle worker; an item whose worker dies (its node
+lost) goes back to the front of the queue and a replacement worker is started wherever Ray finds
+room, so every key is yielded exactly once. Each new node is set up once, before its first item:
+`probe` on the node, `provide` on the driver, `install` on the node, then `reap` to clear what dead
+workers of an earlier run left there."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections import Counter, deque
+from collections.abc import Callable, Hashable, Iterator, Mapping
+from typing import Any
+
+from srl_swe.errors import ConfigError
+from srl_swe.executors.base import NodeHooks, WorkerLost
+
+try:
+    import ray
+    import ray.exceptions
+except ImportError as exc:  # only reached through --ray
+    raise ConfigError("--ray needs Ray on this machine and on every node: pip install 'srl-swe[ray]'") from exc
+
+RESOURCE = "docker"
+START_TIMEOUT = 300.0  # seconds a queue waits for a worker when none is running
+HOOK_TIMEOUT = 600.0  # probe/install/reap/abort: an image load can take minutes
+
+
+@ray.remote(num_cpus=0, resources={RESOURCE: 1}, max_concurrency=2)
+class EnvWorker:
+    """Two calls at once: one item, plus abort/reap while it runs."""
+
+    def __init__(self):
+        self._fn: Callable[[Any], Any] | None = None
+
+    def where(self) -> tuple[str, str, int]:
+        return ray.get_runtime_context().get_node_id(), socket.gethostname(), os.getpid()
+
+    def call(self, hook: Callable, *args) -> Any:
+        return hook(*args)
+
+    def bind(self, fn: Callable[[Any], Any]) -> None:
+        self._fn = fn
+
+    def run(self, item: Any) -> Any:
+        assert self._fn is not None, "bind() comes first"
+        return self._fn(item)
+
+
+def connect(address: str, workers: int) -> bool:
+    """Join (or with `local` start) a cluster; False when this process was connected already."""
+    if ray.is_initialized():
+        return False
+    if address == "local":
+        ray.init(address="local", resources={RESOURCE: max(workers, os.cpu_count() or 1)},
+                 include_dashboard=False, log_to_driver=False)
+    else:
+        ray.init(address=address, log_to_driver=False)
+    return True
+
+
+class RayExecutor:
+    def __init__(self, address: str, workers: int, hooks: NodeHooks, max_attempts: int = 3):
+        self.workers = workers
+        self.hooks = hooks
+        self.max_attempts = max_attempts
+        self._owns_ray = connect(address, workers)
+        if ray.cluster_resources().get(RESOURCE, 0) < 1:
+            self.close()
+            raise ConfigError(f"No node of the Ray cluster at {address} offers the {RESOURCE!r} resource; start the "
+                              f"nodes that have Docker with: ray start --resources '{{\"{RESOURCE}\": N}}'")
+        self._live: dict[Any, str] = {}  # actor -> node id
+        self._nodes: set[str] = set()
+        self._reaping: list = []
+        self._payloads: dict[tuple[str, ...], Any] = {}
+        self._fn_ref = None
+        self._bound: set[Any] = set()
+
+    def map(self, fn: Callable[[Any], Any], items: Mapping[Hashable, Any]) -> Iterator[tuple[Hashable, Any]]:
+        self._fn_ref = ray.put(fn)
+        self._bound.clear()
+        queue = deque(items)
+        deaths: Counter = Counter()
+        running: dict[Any, tuple[Any, Hashable]] = {}
+        starting: dict[Any, Any] = {}
+        idle = list(self._live)
+        for _ in range(self.workers - len(idle)):
+            self._start(starting)
+        while queue or running:
+            while idle and queue:
+                actor, key = idle.pop(), queue.popleft()
+                self._bind(actor)
+                running[actor.run.remote(items[key])] = (actor, key)
+            if not running and not starting:
+                self._start(starting)
+            ready, _ = ray.wait([*running, *starting], num_returns=1, timeout=None if running else START_TIMEOUT)
+            if not ready:
+                raise WorkerLost(f"No worker started in {START_TIMEOUT:.0f} s: no node of the cluster has a free "
+                                 f"{RESOURCE!r} resource; add one, or lower --workers.")
+            ref = ready[0]
+            if ref in starting:
+                actor = starting.pop(ref)
+                if self._ready(actor, ref):
+                    idle.append(actor)
+                else:
+                    self._start(starting)
+                continue
+            actor, key = running.pop(ref)
+            try:
+                result = ray.get(ref)
+            except ray.exceptions.RayActorError as exc:
+                deaths[key] += 1
+                if deaths[key] >= self.max_attempts:
+                    raise WorkerLost(f"Item {key!r} lost its worker {deaths[key]} times (last: {type(exc).__name__}); "
+                                     "check the nodes' memory and logs.") from exc
+                queue.appendleft(key)
+                self._lose(actor)
+                self._start(starting)
+                continue
+            idle.append(actor)
+            yield key, result
+        for actor in starting.values():
+            ray.kill(actor, no_restart=True)
+
+    def _start(self, starting: dict) -> None:
+        actor = EnvWorker.remote()
+        starting[actor.where.remote()] = actor
+
+    def _ready(self, actor, where_ref) -> bool:
+        """Set up the worker's node if it is new to this run; False if the worker died starting."""
+        try:
+            node, _host, _pid = ray.get(where_ref)
+            if node not in self._nodes:
+                self._setup_node(actor)
+                self._nodes.add(node)
+        except ray.exceptions.RayActorError:
+            ray.kill(actor, no_restart=True)
+            return False
+        self._live[actor] = node
+        return True
+
+    def _setup_node(self, actor) -> None:
+        hooks = self.hooks
+        if hooks.probe is not None:
+            missing = ray.get(actor.call.remote(hooks.probe), timeout=HOOK_TIMEOUT)
+            if missing:
+                key = tuple(sorted(missing))
+                if key not in self._payloads:
+                    self._payloads[key] = ray.put(hooks.provide(list(key)))
+                ray.get(actor.call.remote(hooks.install, self._payloads[key]), timeout=HOOK_TIMEOUT)
+        if hooks.reap is not None:
+            ray.get(actor.call.remote(hooks.reap), timeout=HOOK_TIMEOUT)
+
+    def _bind(self, actor) -> None:
+        if actor not in self._bound:
+            ray.get(actor.bind.remote(self._fn_ref))
+            self._bound.add(actor)
+
+    def _lose(self, actor) -> None:
+        """The dead worker's containers stay on its node's engine if the engine outlived it: a
+        survivor on each node removes containers whose owning process is gone."""
+        self._live.pop(actor, None)
+        self._bound.discard(actor)
+        ray.kill(actor, no_restart=True)
+        if self.hooks.reap is None:
+            return
+        for survivor in self._one_per_node():
+            self._reaping.append(survivor.call.remote(self.hooks.reap))
+
+    def _one_per_node(self) -> list:
+        chosen: dict[str, Any] = {}
+        for actor, node in self._live.items():
+            chosen.setdefault(node, actor)
+        return list(chosen.values())
+
+    def abort(self) -> None:
+        if self.hooks.abort is not None and self._live:
+            ray.get([actor.call.remote(self.hooks.abort) for actor in self._live], timeout=HOOK_TIMEOUT)
+
+    def close(self) -> None:
+        """Reaps that were started finish first (a second round catches containers whose owner was
+        still exiting at the first); then the workers end, and the cluster if this run started it."""
+        try:
+            if self._reaping and self.hooks.reap is not None:
+                self._reaping += [actor.call.remote(self.hooks.reap) for actor in self._one_per_node()]
+            ray.get(self._reaping, timeout=HOOK_TIMEOUT)
+            if self.hooks.abort is not None and self._live:
+                ray.get([actor.call.remote(self.hooks.abort) for actor in self._live], timeout=HOOK_TIMEOUT)
+        finally:
+            for actor in self._live:
+                ray.kill(actor, no_restart=True)
+            self._live.clear()
+            if self._owns_ray:
+                ray.shutdown()

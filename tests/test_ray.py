@@ -1,0 +1,167 @@
+"""Evaluation on a Ray cluster started here (one head, docker nodes, real containers on this
+machine's engine): the same results as local threads; a node killed mid-run still gives every
+result exactly once and leaves no container behind; a driver killed mid-run resumes to the end."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from srl_swe.evaluate.policies import PolicySettings
+from srl_swe.evaluate.runner import EvalConfig, run_eval
+from srl_swe.sandbox.engine import docker_client
+from srl_swe.sandbox.lifecycle import LABEL, labelled
+from srl_swe.tasks.registry import list_tasks, load_task
+from srl_swe.tasks.validate import validate_tasks
+
+ray = pytest.importorskip("ray")
+from ray.cluster_utils import Cluster  # noqa: E402
+
+pytestmark = pytest.mark.docker
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """One cluster for the module: a head without Docker and one docker node (2 workers); tests
+    add the nodes they kill. Nodes are processes of this machine that import this checkout."""
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("PYTHONPATH", str(ROOT))
+        env.setenv("RAY_USAGE_STATS_ENABLED", "0")
+        cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 0, "include_dashboard": False})
+        cluster.add_node(num_cpus=1, resources={"docker": 2})
+        try:
+            ray.init(address=cluster.address, log_to_driver=False)
+            cluster.wait_for_nodes()
+            yield cluster
+        finally:
+            ray.shutdown()
+            cluster.shutdown()
+
+
+def _config(out: Path, tasks: list[str], workers: int, address: str | None) -> EvalConfig:
+    return EvalConfig(policy=PolicySettings(kind="replay", mode="oracle-edit"), tasks=tasks, mode="oracle-edit",
+                      workers=workers, out=out, ray=address)
+
+
+def _outcomes(out: Path) -> dict:
+    report = json.loads((out / "report.json").read_text())
+    per_instance = {}
+    for folder in sorted((out / "logs").iterdir()):
+        result = json.loads((folder / "result.json").read_text())
+        per_instance[folder.name] = (result["status"], result["grade_status"], (folder / "patch.diff").read_text(),
+                                     json.loads((folder / "report.json").read_text()))
+    return {"resolved": report["resolved_ids"], "errors": report["error_ids"], "instances": per_instance,
+            "predictions": (out / "predictions.jsonl").read_text()}
+
+
+def _orphans(pids: set[int]) -> list[str]:
+    """Containers still present whose owning process (one of `pids`) is gone."""
+    left = []
+    for summary in labelled(docker_client(), LABEL):
+        pid = int(summary["Labels"].get("srl_swe.pid", "0"))
+        if pid in pids and not _alive(pid):
+            left.append(summary["Id"][:12])
+    return left
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _container_pids(owners: set[int]) -> set[int]:
+    """The pids among `owners` that hold a container now."""
+    return {int(s["Labels"].get("srl_swe.pid", "0")) for s in labelled(docker_client(), LABEL)} & owners
+
+
+def _worker_pids(*nodes) -> set[int]:
+    """The Ray worker processes of `nodes` (children of their raylets)."""
+    import psutil
+
+    raylets = [info.process.pid for node in nodes for info in node.all_processes["raylet"]]
+    return {child.pid for pid in raylets for child in psutil.Process(pid).children(recursive=True)}
+
+
+def test_eval_on_ray_gives_the_same_results_as_threads_and_validate_runs_there(tmp_path, cluster):
+    tasks = list_tasks()[:2]
+    threads = run_eval(_config(tmp_path / "threads", tasks, 2, None))
+    on_ray = run_eval(_config(tmp_path / "ray", tasks, 2, cluster.address))
+    assert threads["resolved_instances"] == len(tasks), "replay resolves every bundled task"
+    assert _outcomes(tmp_path / "ray") == _outcomes(tmp_path / "threads")
+    assert on_ray["total_instances"] == threads["total_instances"] == len(tasks)
+    validated = validate_tasks([load_task(t) for t in tasks[:1]], workers=1, timeout=120, ray=cluster.address)
+    assert [(v.task_id, v.outcome) for v in validated] == [(tasks[0], "ok")]
+
+
+def test_a_node_killed_mid_run_gives_every_result_once_and_leaves_no_container(tmp_path, cluster):
+    victim = cluster.add_node(num_cpus=1, resources={"docker": 1})
+    cluster.wait_for_nodes()
+    tasks = list_tasks()[:4]
+    done: list[tuple[str, int]] = []
+    killed: set[int] = set()
+
+    def kill_when_busy() -> None:
+        """Remove the victim node while its worker holds a container: an attempt in flight."""
+        while not killed and time.monotonic() < deadline:
+            killed.update(_container_pids(_worker_pids(victim)))
+            time.sleep(0.05)
+        cluster.remove_node(victim, allow_graceful=False)
+
+    deadline = time.monotonic() + 120
+    killer = threading.Thread(target=kill_when_busy)
+    killer.start()
+    try:
+        report = run_eval(_config(tmp_path / "run", tasks, 3, cluster.address),
+                          on_done=lambda r: done.append((r.instance_id, r.attempt)))
+    finally:
+        deadline = 0
+        killer.join()
+    assert killed, "the victim node's worker never held a container"
+    assert sorted(done) == sorted((t, 1) for t in tasks), "every attempt recorded exactly once"
+    assert report["resolved_instances"] == len(tasks) and report["error_instances"] == 0
+    assert not any(_alive(pid) for pid in killed)
+    assert _orphans(killed) == []
+
+
+def test_a_killed_driver_resumes_without_redoing_finished_work(tmp_path, cluster):
+    tasks = list_tasks()[:3]
+    out = tmp_path / "run"
+    command = [sys.executable, "-m", "srl_swe.cli.main", "eval", "--policy", "replay", "--mode", "oracle-edit",
+               "--tasks", ",".join(tasks), "--workers", "2", "--out", str(out), "--ray", cluster.address]
+    driver = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    first = None
+    try:
+        deadline = time.monotonic() + 120
+        while first is None and driver.poll() is None and time.monotonic() < deadline:
+            first = next(iter(sorted(out.glob("logs/*/result.json"))), None)
+            time.sleep(0.05)
+        assert first is not None, f"the driver finished no attempt: {driver.stderr.read().decode()[-2000:] if driver.poll() is not None else 'timeout'}"
+        seen_at_kill = _container_pids(_worker_pids(*cluster.list_all_nodes()))
+        driver.send_signal(signal.SIGKILL)
+        driver.wait()
+    finally:
+        if driver.poll() is None:
+            driver.kill()
+            driver.wait()
+    done_before = sorted(out.glob("logs/*/result.json"))
+    assert len(done_before) < len(tasks), "kill the driver mid-run"
+    stamps = {path: path.stat().st_mtime_ns for path in done_before}
+    resumed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=180)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert {path: path.stat().st_mtime_ns for path in done_before} == stamps, "a finished attempt was run again"
+    report = json.loads((out / "report.json").read_text())
+    assert (report["resolved_instances"], report["total_instances"]) == (len(tasks), len(tasks))
+    dead = {pid for pid in seen_at_kill if not _alive(pid)}
+    assert _orphans(dead) == [], "the resumed run's workers remove what the killed driver's left"
