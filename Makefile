@@ -9,7 +9,7 @@ TORCH ?= torch==2.13.0
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check "$(TORCH)"
-	$(PY) -m pip install -q --disable-pip-version-check -e '.[train,dev,fast]'
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[train,dev,fast,ray]'
 	touch $@
 
 engine:
