@@ -1,6 +1,7 @@
 """Evaluation on a Ray cluster started here (one head, docker nodes, real containers on this
 machine's engine): the same results as local threads; a node killed mid-run still gives every
-result exactly once and leaves no container behind; a driver killed mid-run resumes to the end."""
+result exactly once and leaves no container behind; a driver killed mid-run resumes to the end;
+tasks validate and data record run there too."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ from srl_swe.sandbox.engine import docker_client
 from srl_swe.sandbox.lifecycle import LABEL, labelled
 from srl_swe.tasks.registry import list_tasks, load_task
 from srl_swe.tasks.validate import validate_tasks
+from srl_swe.trajectories.collect import collect
+from srl_swe.trajectories.teacher import Teacher
 
 ray = pytest.importorskip("ray")
 from ray.cluster_utils import Cluster  # noqa: E402
@@ -165,3 +168,45 @@ def test_a_killed_driver_resumes_without_redoing_finished_work(tmp_path, cluster
     assert (report["resolved_instances"], report["total_instances"]) == (len(tasks), len(tasks))
     dead = {pid for pid in seen_at_kill if not _alive(pid)}
     assert _orphans(dead) == [], "the resumed run's workers remove what the killed driver's left"
+
+
+def test_record_on_ray_keeps_the_resolving_trajectory_and_closes_its_envs(cluster):
+    from tests.test_record import MODEL, TASK, ScriptedServer, scripts
+
+    server = ScriptedServer(scripts(load_task(TASK).patch))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    held: set[int] = set()
+
+    def on_attempt(_attempt) -> None:  # the worker's env is still warm between attempts
+        held.update(_container_pids(_worker_pids(*cluster.list_all_nodes())))
+
+    try:
+        result = collect([TASK], Teacher.connect(server.url), attempts=2, on_attempt=on_attempt, ray=cluster.address)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert [(a.task_id, a.attempt, a.resolved) for a in result.attempts] == [(TASK, 1, True), (TASK, 2, False)]
+    [trajectory] = result.kept
+    assert (trajectory.model, trajectory.outcome.resolved) == (MODEL, True)
+    assert [s.action.name for s in trajectory.steps] == ["str_replace_editor", "bash", "submit"]
+    assert held, "the worker's env held a container while it ran"
+    assert not _container_pids(held), "the worker's envs were closed with the run"
+
+
+def test_rlvr_envs_live_in_ray_workers_and_close_with_the_run(tmp_path, cluster):
+    from contextlib import ExitStack
+
+    from srl_swe.train.config import RLVRConfig
+    from srl_swe.train.rlvr import open_envs
+
+    task = list_tasks()[0]
+    cfg = RLVRConfig(out=str(tmp_path / "run"), group_size=2, max_turns=3, ray=cluster.address)
+    with ExitStack() as stack:
+        envs = open_envs(cfg, stack)
+        infos = [env.reset(options={"task_id": task})[1] for env in envs]
+        assert all(info["messages"][-1]["content"] for info in infos)
+        _, reward, terminated, _, info = envs[0].step("<function=submit>\n</function>")
+        assert (terminated, reward) == (True, 0.0), "an empty diff resolves nothing"
+        held = _container_pids(_worker_pids(*cluster.list_all_nodes()))
+        assert len(held) == 2, "each env's warm container belongs to its own Ray worker"
+    assert not _container_pids(held), "the envs' containers close with the run"

@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from srl_swe.cli.common import console, fail, friendly, out
+from srl_swe.cli.common import Ray, console, fail, friendly, out
 from srl_swe.trajectories.importers import FORMATS, ImportReport, import_paths
 from srl_swe.trajectories.schema import write_jsonl
 
@@ -126,6 +126,8 @@ def record(
     first_success: bool = typer.Option(False, "--first-success", help="Stop a task's attempts at its first resolving one."),
     tools: bool = typer.Option(False, "--tools", help="Send the tool schemas and accept OpenAI tool_calls."),
     tasks_dir: Annotated[Path | None, typer.Option("--tasks-dir", help="Task registry (default: the project's tasks/).")] = None,
+    workers: int = typer.Option(1, "--workers", "-j", min=1, help="Tasks recorded at once, each worker with its own env."),
+    ray: str | None = Ray,
 ) -> None:
     """Run a teacher in the rlvr environment and keep only the trajectories that resolve their task."""
     from srl_swe.tasks.registry import list_tasks
@@ -145,7 +147,8 @@ def record(
         console.print(f"  {a.task_id} #{a.attempt}: {mark} after {a.steps} steps ({a.format_errors} format errors, ended by {a.ended_by})", highlight=False)
 
     settings = {"max_steps": max_steps} if max_steps is not None else {}
-    result = collect(wanted, teacher, attempts, tasks_dir, first_success, tools, on_attempt=show, **settings)
+    result = collect(wanted, teacher, attempts, tasks_dir, first_success, tools, on_attempt=show, workers=workers, ray=ray,
+                     **settings)
     write_jsonl(output, result.kept)
     out.print(f"kept {len(result.kept)} of {len(result.attempts)} trajectories (resolving ones) in {output}", highlight=False)
 

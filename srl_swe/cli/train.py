@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from srl_swe.cli.common import friendly, out
+from srl_swe.cli.common import Ray, friendly, out
 
 app = typer.Typer(help="Train policies: SFT baseline, SRL (step-wise GRPO), RLVR in SWEEnv, PPO with a value head; merge adapters; plot runs.",
                   no_args_is_help=True)
@@ -79,12 +79,12 @@ def srl(model: Model = None, data: Data = None, out_dir: Out = None, max_steps: 
 def rlvr(model: Model = None, data: Annotated[str | None, typer.Option("--data", help="Tasks directory (default: tasks).")] = None,
          out_dir: Out = None, max_steps: MaxSteps = None, resume: Resume = False, config: ConfigFile = None,
          init_from: InitFrom = None, lr: Lr = None, task: Annotated[list[str] | None, typer.Option("--task", help="Task id to train on; repeatable (default: all).")] = None,
-         set_: Set = None, preset: Preset = None) -> None:
+         set_: Set = None, preset: Preset = None, ray: str | None = Ray) -> None:
     """RLVR: GRPO over whole episodes in SWEEnv, rewarded by the task's tests."""
     from srl_swe.train.rlvr import train_rlvr
 
     cfg, sizes = _config("rlvr", config, set_, preset, resume, model=model, tasks_dir=data, out=out_dir, max_steps=max_steps,
-                  init_from=init_from, lr=lr, task_ids=task)
+                  init_from=init_from, lr=lr, task_ids=task, ray=ray)
     _report("rlvr", cfg, sizes, train_rlvr(cfg, resume=resume))
 
 
@@ -95,12 +95,12 @@ def ppo(model: Model = None, data: Data = None, out_dir: Out = None, max_steps: 
         mode: Annotated[str | None, typer.Option("--mode", help="stepwise (--data), or episodes in SWEEnv: srl | rlvr | both.")] = None,
         tasks: Annotated[list[str] | None, typer.Option("--tasks", "--task", help="Episode modes: task id; repeatable (default: all).")] = None,
         tasks_dir: Annotated[str | None, typer.Option("--tasks-dir", help="Episode modes: tasks directory (default: tasks).")] = None,
-        set_: Set = None, preset: Preset = None) -> None:
+        set_: Set = None, preset: Preset = None, ray: str | None = Ray) -> None:
     """PPO with a value head: step-wise SRL instances, or multi-turn episodes rewarded per step and/or by tests."""
     from srl_swe.train.ppo import train_ppo
 
     cfg, sizes = _config("ppo", config, set_, preset, resume, model=model, data=data, out=out_dir, max_steps=max_steps,
-                         init_from=init_from, lr=lr, mode=mode, task_ids=_split(tasks), tasks_dir=tasks_dir)
+                         init_from=init_from, lr=lr, mode=mode, task_ids=_split(tasks), tasks_dir=tasks_dir, ray=ray)
     _report("ppo", cfg, sizes, train_ppo(cfg, resume=resume))
 
 

@@ -4,10 +4,8 @@ of the same command picks up where an interrupted one stopped."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import shutil
-import signal
 import threading
 from pathlib import Path
 from typing import Literal
@@ -93,7 +91,7 @@ def _run_all(config: EvalConfig, todo: list[tuple[str, int]], on_done) -> None:
     from srl_swe.sandbox.nodes import node_hooks
 
     settings = ExecutorSettings(workers=config.workers, ray=config.ray)
-    with _sigterm_as_exit(), open_executor(settings, node_hooks(config.ray)) as executor:
+    with open_executor(settings, node_hooks(config.ray)) as executor:
         for _key, result in executor.map(_Attempts(config), {key: key for key in todo}):
             record = result.write(config.out)
             if on_done is not None:
@@ -122,24 +120,6 @@ class _Attempts:
             if self._factory is None:
                 self._factory = self.config.policy.factory()
         return run_attempt(self.config, self._factory, *key)
-
-
-@contextlib.contextmanager
-def _sigterm_as_exit():
-    """SIGTERM raises SystemExit in the main thread (where the run waits), so that the interrupt
-    path above runs; sandboxes are created in worker threads, which cannot install handlers."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum, frame):  # noqa: ARG001
-        raise SystemExit(128 + signum)
-
-    previous = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def _check_same_run(out: Path, config: EvalConfig) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import re
+import signal
+import threading
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -46,6 +48,11 @@ class Executor(Protocol):
         An exception from fn is raised here; items whose worker dies are rerun elsewhere."""
         ...
 
+    def host(self, factory: Callable[[], Any], count: int) -> list[Any]:
+        """`count` long-lived objects made by factory() (envs, each with its warm container), one per
+        worker; their methods are called as the objects' own. They live until the executor closes."""
+        ...
+
     def abort(self) -> None:
         """End the work in flight (an interrupt): its results are never yielded."""
         ...
@@ -76,8 +83,8 @@ def parse_ray_address(value: str) -> str:
 
 @contextlib.contextmanager
 def open_executor(settings: ExecutorSettings, hooks: NodeHooks | None = None) -> Iterator[Executor]:
-    """The executor the settings name; an exception in the block (an interrupt) aborts the work in
-    flight before the executor closes."""
+    """The executor the settings name; an exception in the block (an interrupt, SIGTERM included)
+    aborts the work in flight before the executor closes."""
     hooks = hooks or NodeHooks()
     if settings.ray is None:
         from srl_swe.executors.threads import ThreadExecutor
@@ -88,9 +95,28 @@ def open_executor(settings: ExecutorSettings, hooks: NodeHooks | None = None) ->
 
         executor = RayExecutor(settings.ray, settings.workers, hooks, settings.max_attempts)
     try:
-        yield executor
+        with _sigterm_as_exit():
+            yield executor
     except BaseException:
         executor.abort()
         raise
     finally:
         executor.close()
+
+
+@contextlib.contextmanager
+def _sigterm_as_exit() -> Iterator[None]:
+    """SIGTERM raises SystemExit in the main thread (where the driver waits), so that the abort
+    above runs: the work happens in threads or other processes, which cannot handle signals."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):  # noqa: ARG001
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

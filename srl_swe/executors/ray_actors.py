@@ -35,6 +35,7 @@ class EnvWorker:
 
     def __init__(self):
         self._fn: Callable[[Any], Any] | None = None
+        self._hosted: Any = None
 
     def where(self) -> tuple[str, str, int]:
         return ray.get_runtime_context().get_node_id(), socket.gethostname(), os.getpid()
@@ -48,6 +49,29 @@ class EnvWorker:
     def run(self, item: Any) -> Any:
         assert self._fn is not None, "bind() comes first"
         return self._fn(item)
+
+    def host(self, factory: Callable[[], Any]) -> None:
+        self._hosted = factory()
+
+    def invoke(self, name: str, args: tuple, kwargs: dict) -> Any:
+        return getattr(self._hosted, name)(*args, **kwargs)
+
+
+class Hosted:
+    """An object living in a worker: calling one of its methods here runs it there and waits. A
+    lost worker raises (an episode's state went with it: the caller decides what to redo)."""
+
+    def __init__(self, actor):
+        self._actor = actor
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        if name.startswith("_"):
+            raise AttributeError(name)
+
+        def call(*args, **kwargs):
+            return ray.get(self._actor.invoke.remote(name, args, kwargs))
+
+        return call
 
 
 def connect(address: str, workers: int) -> bool:
@@ -67,14 +91,16 @@ class RayExecutor:
         self.workers = workers
         self.hooks = hooks
         self.max_attempts = max_attempts
+        self._live: dict[Any, str] = {}  # actor -> node id
+        self._starting: dict[Any, Any] = {}  # where() ref -> actor not yet set up
+        self._reaping: list = []
+        self._start_failures = 0
         self._owns_ray = connect(address, workers)
         if ray.cluster_resources().get(RESOURCE, 0) < 1:
             self.close()
             raise ConfigError(f"No node of the Ray cluster at {address} offers the {RESOURCE!r} resource; start the "
                               f"nodes that have Docker with: ray start --resources '{{\"{RESOURCE}\": N}}'")
-        self._live: dict[Any, str] = {}  # actor -> node id
         self._nodes: set[str] = set()
-        self._reaping: list = []
         self._payloads: dict[tuple[str, ...], Any] = {}
         self._fn_ref = None
         self._bound: set[Any] = set()
@@ -85,7 +111,7 @@ class RayExecutor:
         queue = deque(items)
         deaths: Counter = Counter()
         running: dict[Any, tuple[Any, Hashable]] = {}
-        starting: dict[Any, Any] = {}
+        starting = self._starting
         idle = list(self._live)
         for _ in range(self.workers - len(idle)):
             self._start(starting)
@@ -122,24 +148,44 @@ class RayExecutor:
                 continue
             idle.append(actor)
             yield key, result
-        for actor in starting.values():
-            ray.kill(actor, no_restart=True)
+
+    def host(self, factory: Callable[[], Any], count: int) -> list[Any]:
+        factory_ref, hosted = ray.put(factory), []
+        for _ in range(count):
+            actor = EnvWorker.remote()
+            where = actor.where.remote()
+            ready, _ = ray.wait([where], timeout=START_TIMEOUT)
+            if not ready or not self._ready(actor, where):
+                ray.kill(actor, no_restart=True)
+                raise WorkerLost(f"A worker to host {count} object(s) did not start in {START_TIMEOUT:.0f} s: no node "
+                                 f"has a free {RESOURCE!r} resource (one per object); add nodes or lower the count.")
+            ray.get(actor.host.remote(factory_ref))
+            hosted.append(Hosted(actor))
+        return hosted
 
     def _start(self, starting: dict) -> None:
         actor = EnvWorker.remote()
         starting[actor.where.remote()] = actor
 
     def _ready(self, actor, where_ref) -> bool:
-        """Set up the worker's node if it is new to this run; False if the worker died starting."""
+        """Set up the worker's node if it is new to this run; False if the worker died starting
+        (a node lost meanwhile). Workers that keep dying as they start (srl-swe missing on a node)
+        end the run with the reason."""
         try:
             node, _host, _pid = ray.get(where_ref)
+            self._live[actor] = node
             if node not in self._nodes:
                 self._setup_node(actor)
                 self._nodes.add(node)
-        except ray.exceptions.RayActorError:
+        except ray.exceptions.RayActorError as exc:
+            self._live.pop(actor, None)
             ray.kill(actor, no_restart=True)
+            self._start_failures += 1
+            if self._start_failures >= self.max_attempts * self.workers:
+                reason = next((line for line in str(exc).splitlines() if "Error" in line), type(exc).__name__)
+                raise WorkerLost(f"{self._start_failures} workers died as they started ({reason.strip()[:300]}); "
+                                 "check that every node has the same srl-swe installed (pip install 'srl-swe[ray]').") from exc
             return False
-        self._live[actor] = node
         return True
 
     def _setup_node(self, actor) -> None:
@@ -190,8 +236,9 @@ class RayExecutor:
             if self.hooks.abort is not None and self._live:
                 ray.get([actor.call.remote(self.hooks.abort) for actor in self._live], timeout=HOOK_TIMEOUT)
         finally:
-            for actor in self._live:
+            for actor in [*self._live, *self._starting.values()]:
                 ray.kill(actor, no_restart=True)
             self._live.clear()
+            self._starting.clear()
             if self._owns_ray:
                 ray.shutdown()

@@ -21,6 +21,9 @@ class ThreadExecutor:
         for future in as_completed(futures):
             yield futures[future], future.result()
 
+    def host(self, factory: Callable[[], Any], count: int) -> list[Any]:
+        return [factory() for _ in range(count)]
+
     def abort(self) -> None:
         # Queued items never start; running ones end when abort() closes what they work in.
         self._aborted = True

@@ -18,6 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from srl_swe.errors import ConfigError
 
+RAY_ENVS = "Ray address for the episode envs, each in a worker on a docker node (auto | local | ray://HOST:PORT); none: here."
+
 
 class LoraSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -94,6 +96,7 @@ class RLVRConfig(GRPOSettings):
     env_spec: str = Field("rlvr", description="An envs/ spec name or YAML path (mode is forced to rlvr).")
     env_overrides: dict[str, Any] = Field(default_factory=dict, description="EnvSpec fields to change.")
     dapo_filter: bool = Field(True, description="Keep only groups with 0 < successes < G (DAPO).")
+    ray: str | None = Field(None, description=RAY_ENVS)
 
 
 class PPOConfig(TrainConfig):
@@ -103,6 +106,7 @@ class PPOConfig(TrainConfig):
     own actions run and each step is also compared with the expert's step of the same index)."""
 
     mode: Literal["stepwise", "srl", "rlvr", "both"] = "stepwise"
+    ray: str | None = Field(None, description=RAY_ENVS)
     critic: Literal["separate", "shared"] = Field("separate", description="Own LoRA adapter on the shared base, or the policy's.")
     batch_prompts: int = Field(64, ge=1, description="stepwise: prompts (one sample each) per step.")
     generation_batch_prompts: int = Field(16, ge=1, description="Prompts per generate() call.")

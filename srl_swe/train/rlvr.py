@@ -54,15 +54,20 @@ def task_ids(cfg: RLVRConfig) -> list[str]:
 
 def open_envs(cfg: RLVRConfig, stack: ExitStack, mode: str = "rlvr", count: int | None = None) -> list:
     """G environments (or `count`; one container each, reused warm across episodes) in `mode`,
-    closed with the stack."""
-    from srl_swe.env.swe_env import SWEEnv
+    closed with the stack: in this process, or each in a Ray worker with `cfg.ray`."""
+    from functools import partial
 
+    from srl_swe.env.swe_env import SWEEnv
+    from srl_swe.executors import ExecutorSettings, open_executor
+    from srl_swe.sandbox.nodes import node_hooks
+    from srl_swe.tasks.registry import absolute_tasks_dir
+
+    count = count or cfg.group_size
+    executor = stack.enter_context(open_executor(ExecutorSettings(workers=count, ray=cfg.ray), node_hooks(cfg.ray)))
     overrides = {**cfg.env_overrides, "mode": mode, "max_steps": cfg.max_turns}
-    envs = []
-    for _ in range(count or cfg.group_size):
-        env = SWEEnv(tasks_dir=cfg.tasks_dir, env_spec=cfg.env_spec, **overrides)
+    envs = executor.host(partial(SWEEnv, tasks_dir=absolute_tasks_dir(cfg.tasks_dir), env_spec=cfg.env_spec, **overrides), count)
+    for env in envs:
         stack.callback(env.close)
-        envs.append(env)
     return envs
 
 

@@ -5,6 +5,8 @@ with no valid tool call never ran, so it is not a step of the trajectory."""
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,26 +85,75 @@ def collect(
     first_success: bool = False,
     use_tools: bool = False,
     on_attempt: OnAttempt | None = None,
+    workers: int = 1,
+    ray: str | None = None,
     **env_settings: Any,
 ) -> Collection:
-    """`attempts` teacher episodes per task (fewer with `first_success`); keeps resolving ones.
-    `env_settings` override the `rlvr` env spec (max_steps, step_timeout, ...)."""
-    from srl_swe.env.swe_env import SWEEnv
+    """`attempts` teacher episodes per task (fewer with `first_success`); keeps resolving ones, in
+    task order. Tasks run on `workers` envs at once: local threads, or Ray workers at the address
+    `ray`. `env_settings` override the `rlvr` env spec (max_steps, step_timeout, ...)."""
+    from srl_swe.executors import ExecutorSettings, open_executor
+    from srl_swe.sandbox.nodes import node_hooks
+    from srl_swe.tasks.registry import absolute_tasks_dir
 
-    result = Collection()
-    env = SWEEnv(tasks_dir=tasks_dir, env_spec="rlvr", mode="rlvr", **env_settings)
-    try:
-        for task_id in task_ids:
-            for number in range(1, attempts + 1):
-                trajectory, ended_by, format_errors = run_episode(env, teacher, task_id, use_tools)
-                attempt = Attempt(task_id, number, len(trajectory.steps), format_errors, bool(trajectory.outcome.resolved), ended_by)
-                result.attempts.append(attempt)
+    episodes = _TaskEpisodes(teacher, attempts, absolute_tasks_dir(tasks_dir), first_success, use_tools, env_settings)
+    by_task: dict[str, list[tuple[Attempt, Trajectory]]] = {}
+    with contextlib.closing(episodes), open_executor(ExecutorSettings(workers=workers, ray=ray), node_hooks(ray)) as executor:
+        for task_id, outcomes in executor.map(episodes, {t: t for t in task_ids}):
+            by_task[task_id] = outcomes
+            for attempt, _ in outcomes:
                 if on_attempt is not None:
                     on_attempt(attempt)
-                if attempt.resolved and trajectory.steps:
-                    result.kept.append(trajectory)
-                    if first_success:
-                        break
-    finally:
-        env.close()
+    result = Collection()
+    for task_id in dict.fromkeys(task_ids):
+        for attempt, trajectory in by_task[task_id]:
+            result.attempts.append(attempt)
+            if attempt.resolved and trajectory.steps:
+                result.kept.append(trajectory)
     return result
+
+
+class _TaskEpisodes:
+    """A task's attempts, one after another (the next may depend on the first success), in a warm
+    env of the worker that runs it: one env per thread, made on first use, reused across tasks."""
+
+    def __init__(self, teacher: Teacher, attempts: int, tasks_dir: str, first_success: bool, use_tools: bool,
+                 env_settings: dict):
+        self.settings = (teacher, attempts, tasks_dir, first_success, use_tools, env_settings)
+        self._local = threading.local()
+        self._envs: list = []
+        self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict:
+        return {"settings": self.settings}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(*state["settings"])
+
+    def _env(self):
+        from srl_swe.env.swe_env import SWEEnv
+
+        if getattr(self._local, "env", None) is None:
+            _, _, tasks_dir, _, _, env_settings = self.settings
+            self._local.env = SWEEnv(tasks_dir=tasks_dir, env_spec="rlvr", mode="rlvr", **env_settings)
+            with self._lock:
+                self._envs.append(self._local.env)
+        return self._local.env
+
+    def __call__(self, task_id: str) -> list[tuple[Attempt, Trajectory]]:
+        teacher, attempts, _, first_success, use_tools, _ = self.settings
+        env, outcomes = self._env(), []
+        for number in range(1, attempts + 1):
+            trajectory, ended_by, format_errors = run_episode(env, teacher, task_id, use_tools)
+            resolved = bool(trajectory.outcome.resolved)
+            outcomes.append((Attempt(task_id, number, len(trajectory.steps), format_errors, resolved, ended_by), trajectory))
+            if first_success and resolved and trajectory.steps:
+                break
+        return outcomes
+
+    def close(self) -> None:
+        """The envs of this process's threads (a Ray worker's close with the worker)."""
+        with self._lock:
+            envs, self._envs = self._envs, []
+        for env in envs:
+            env.close()
