@@ -25,15 +25,18 @@ from srl_swe.tasks.registry import list_tasks, load_task
 console = Console()
 
 
-def graded_per_minute(tasks: list[str], tasks_dir: str | None, mode: str, workers: int) -> tuple[float, float, dict]:
+def graded_per_minute(tasks: list[str], tasks_dir: str | None, mode: str, workers: int,
+                      ray: str | None = None) -> tuple[float, float, dict]:
+    """`ray`: a Ray address for the workers (benchmarks/ray_overhead.py), else local threads."""
     with tempfile.TemporaryDirectory(prefix="srl-swe-eval-bench-") as out:
         config = EvalConfig(policy=PolicySettings(kind="replay", mode=mode, tasks_dir=tasks_dir, workers=workers),
-                            tasks=tasks, tasks_dir=tasks_dir, mode=mode, workers=workers, out=Path(out))
+                            tasks=tasks, tasks_dir=tasks_dir, mode=mode, workers=workers, out=Path(out), ray=ray)
         start = time.perf_counter()
         report = run_eval(config)
         seconds = time.perf_counter() - start
     if report["resolved_instances"] != len(tasks):
-        raise SystemExit(f"replay resolved {report['resolved_instances']}/{len(tasks)} with {workers} workers: "
+        raise SystemExit(f"replay resolved {report['resolved_instances']}/{len(tasks)} with {workers} workers"
+                         f"{' on Ray' if ray else ''}: "
                          f"errors {report['error_ids']}; the benchmark needs a clean run.")
     return len(tasks) / seconds * 60, seconds, report
 
