@@ -6,6 +6,7 @@ tasks validate and data record run there too."""
 from __future__ import annotations
 
 import json
+import operator
 import os
 import signal
 import subprocess
@@ -210,3 +211,20 @@ def test_rlvr_envs_live_in_ray_workers_and_close_with_the_run(tmp_path, cluster)
         held = _container_pids(_worker_pids(*cluster.list_all_nodes()))
         assert len(held) == 2, "each env's warm container belongs to its own Ray worker"
     assert not _container_pids(held), "the envs' containers close with the run"
+
+
+def test_a_free_worker_takes_a_key_whose_image_its_node_holds():
+    from collections import deque
+
+    from srl_swe.executors.ray_actors import take
+
+    placed: dict[str, set[str]] = {}
+    queue = deque([("a", 1), ("b", 1), ("a", 2), ("b", 2)])
+    task = operator.itemgetter(0)
+    assert take(queue, "n1", placed, task) == ("a", 1), "nothing held anywhere yet: the queue's head"
+    assert take(queue, "n2", placed, task) == ("b", 1)
+    assert take(queue, "n2", placed, task) == ("b", 2), "n2 built b's image: b's next attempt, ahead of a's"
+    assert take(queue, "n2", placed, task) == ("a", 2), "nothing of n2's left: the head"
+    assert not queue and placed == {"a": {"n1", "n2"}, "b": {"n2"}}
+    unplaced = deque([1, 2])
+    assert take(unplaced, "n1", placed, None) == 1 and list(unplaced) == [2]

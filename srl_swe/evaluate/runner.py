@@ -5,6 +5,7 @@ of the same command picks up where an interrupted one stopped."""
 from __future__ import annotations
 
 import json
+import operator
 import shutil
 import threading
 from pathlib import Path
@@ -92,7 +93,8 @@ def _run_all(config: EvalConfig, todo: list[tuple[str, int]], on_done) -> None:
 
     settings = ExecutorSettings(workers=config.workers, ray=config.ray)
     with open_executor(settings, node_hooks(config.ray)) as executor:
-        for _key, result in executor.map(_Attempts(config), {key: key for key in todo}):
+        # attempts of one task go where its image was built when a worker there is free
+        for _key, result in executor.map(_Attempts(config), {key: key for key in todo}, place=operator.itemgetter(0)):
             record = result.write(config.out)
             if on_done is not None:
                 on_done(record)

@@ -43,9 +43,12 @@ class NodeHooks:
 class Executor(Protocol):
     workers: int
 
-    def map(self, fn: Callable[[Any], Any], items: Mapping[Hashable, Any]) -> Iterator[tuple[Hashable, Any]]:
+    def map(self, fn: Callable[[Any], Any], items: Mapping[Hashable, Any],
+            place: Callable[[Hashable], str] | None = None) -> Iterator[tuple[Hashable, Any]]:
         """fn(item) for every item, yielding (key, result) as each finishes, every key exactly once.
-        An exception from fn is raised here; items whose worker dies are rerun elsewhere."""
+        An exception from fn is raised here; items whose worker dies are rerun elsewhere. `place(key)`
+        names what a node keeps from running the key (its task image): keys of one place go, when a
+        worker there is free, to a node that already holds it."""
         ...
 
     def host(self, factory: Callable[[], Any], count: int) -> list[Any]:

@@ -9,6 +9,7 @@ workers of an earlier run left there."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import socket
 from collections import Counter, deque
@@ -27,6 +28,7 @@ except ImportError as exc:  # only reached through --ray
 RESOURCE = "docker"
 START_TIMEOUT = 300.0  # seconds a queue waits for a worker when none is running
 HOOK_TIMEOUT = 600.0  # probe/install/reap/abort: an image load can take minutes
+LOOKAHEAD = 64  # queued keys a free worker looks through for one whose place its node holds
 
 
 @ray.remote(num_cpus=0, resources={RESOURCE: 1}, max_concurrency=2)
@@ -74,6 +76,19 @@ class Hosted:
         return call
 
 
+def take(queue: deque, node: str, placed: dict[str, set[str]], place: Callable[[Hashable], str] | None) -> Hashable:
+    """The next key for a worker on `node`: the first of the next LOOKAHEAD queued keys whose place
+    that node already holds (it ran a key of it: the image is built there), else the queue's head.
+    Records that the node now holds the taken key's place."""
+    if place is None:
+        return queue.popleft()
+    chosen = next((i for i, key in enumerate(itertools.islice(queue, LOOKAHEAD)) if node in placed.get(place(key), ())), 0)
+    key = queue[chosen]
+    del queue[chosen]
+    placed.setdefault(place(key), set()).add(node)
+    return key
+
+
 def connect(address: str, workers: int) -> bool:
     """Join (or with `local` start) a cluster; False when this process was connected already."""
     if ray.is_initialized():
@@ -101,11 +116,13 @@ class RayExecutor:
             raise ConfigError(f"No node of the Ray cluster at {address} offers the {RESOURCE!r} resource; start the "
                               f"nodes that have Docker with: ray start --resources '{{\"{RESOURCE}\": N}}'")
         self._nodes: set[str] = set()
+        self._placed: dict[str, set[str]] = {}  # place (e.g. a task image) -> nodes that ran a key of it
         self._payloads: dict[tuple[str, ...], Any] = {}
         self._fn_ref = None
         self._bound: set[Any] = set()
 
-    def map(self, fn: Callable[[Any], Any], items: Mapping[Hashable, Any]) -> Iterator[tuple[Hashable, Any]]:
+    def map(self, fn: Callable[[Any], Any], items: Mapping[Hashable, Any],
+            place: Callable[[Hashable], str] | None = None) -> Iterator[tuple[Hashable, Any]]:
         self._fn_ref = ray.put(fn)
         self._bound.clear()
         queue = deque(items)
@@ -117,7 +134,8 @@ class RayExecutor:
             self._start(starting)
         while queue or running:
             while idle and queue:
-                actor, key = idle.pop(), queue.popleft()
+                actor = idle.pop()
+                key = take(queue, self._live[actor], self._placed, place)
                 self._bind(actor)
                 running[actor.run.remote(items[key])] = (actor, key)
             if not running and not starting:

@@ -16,7 +16,9 @@ class ThreadExecutor:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="worker")
         self._aborted = False
 
-    def map(self, fn: Callable[[Any], Any], items: Mapping[Hashable, Any]) -> Iterator[tuple[Hashable, Any]]:
+    def map(self, fn: Callable[[Any], Any], items: Mapping[Hashable, Any],
+            place: Callable[[Hashable], str] | None = None) -> Iterator[tuple[Hashable, Any]]:
+        """`place` does not apply: every key runs on this machine."""
         futures = {self._pool.submit(fn, item): key for key, item in items.items()}
         for future in as_completed(futures):
             yield futures[future], future.result()
