@@ -206,6 +206,7 @@ def test_rlvr_envs_live_in_ray_workers_and_close_with_the_run(tmp_path, cluster)
         envs = open_envs(cfg, stack)
         infos = [env.reset(options={"task_id": task})[1] for env in envs]
         assert all(info["messages"][-1]["content"] for info in infos)
+        assert envs[0].settings.max_steps == 3, "attributes read through as copies (the env's settings)"
         _, reward, terminated, _, info = envs[0].step("<function=submit>\n</function>")
         assert (terminated, reward) == (True, 0.0), "an empty diff resolves nothing"
         held = _container_pids(_worker_pids(*cluster.list_all_nodes()))

@@ -58,17 +58,29 @@ class EnvWorker:
     def invoke(self, name: str, args: tuple, kwargs: dict) -> Any:
         return getattr(self._hosted, name)(*args, **kwargs)
 
+    def attribute(self, name: str) -> tuple[bool, Any]:
+        """(True, None) for a method, else (False, a copy of the value)."""
+        value = getattr(self._hosted, name)
+        return (True, None) if callable(value) else (False, value)
+
 
 class Hosted:
-    """An object living in a worker: calling one of its methods here runs it there and waits. A
-    lost worker raises (an episode's state went with it: the caller decides what to redo)."""
+    """An object living in a worker: calling one of its methods here runs it there and waits; reading
+    another attribute gives a copy of its value. A lost worker raises (an episode's state went with
+    it: the caller decides what to redo)."""
 
     def __init__(self, actor):
         self._actor = actor
+        self._methods: set[str] = set()
 
-    def __getattr__(self, name: str) -> Callable[..., Any]:
+    def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
+        if name not in self._methods:
+            is_method, value = ray.get(self._actor.attribute.remote(name))
+            if not is_method:
+                return value
+            self._methods.add(name)
 
         def call(*args, **kwargs):
             return ray.get(self._actor.invoke.remote(name, args, kwargs))
