@@ -97,25 +97,32 @@ def open_executor(settings: ExecutorSettings, hooks: NodeHooks | None = None) ->
         from srl_swe.executors.ray_actors import RayExecutor
 
         executor = RayExecutor(settings.ray, settings.workers, hooks, settings.max_attempts)
+    terminated: list[int] = []
     try:
-        with _sigterm_as_exit():
+        with _sigterm_as_exit(terminated):
             yield executor
-    except BaseException:
+    except BaseException as exc:
         executor.abort()
+        code = 128 + terminated[0] if terminated else None
+        if code is not None and not (isinstance(exc, SystemExit) and exc.code == code):
+            # Ray turns an exception raised by a handler during its waits into SystemExit(1)
+            raise SystemExit(code) from exc
         raise
     finally:
         executor.close()
 
 
 @contextlib.contextmanager
-def _sigterm_as_exit() -> Iterator[None]:
+def _sigterm_as_exit(received: list[int]) -> Iterator[None]:
     """SIGTERM raises SystemExit in the main thread (where the driver waits), so that the abort
-    above runs: the work happens in threads or other processes, which cannot handle signals."""
+    above runs: the work happens in threads or other processes, which cannot handle signals.
+    The signal's number goes into `received`."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
     def handler(signum, frame):  # noqa: ARG001
+        received.append(signum)
         raise SystemExit(128 + signum)
 
     previous = signal.signal(signal.SIGTERM, handler)
