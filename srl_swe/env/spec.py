@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from srl_swe import paths
 from srl_swe.env.prompts import DEFAULT_OBSERVATION_BUDGET, DEFAULT_SYSTEM_PROMPT
 from srl_swe.errors import ConfigError
 from srl_swe.tools.schemas import TOOLS
@@ -49,8 +49,7 @@ class EnvSpec(BaseModel):
 
 def envs_dir() -> Path:
     """`SRL_SWE_ENVS_DIR`, else the project's `envs/` next to the package."""
-    env = os.environ.get("SRL_SWE_ENVS_DIR")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "envs"
+    return paths.envs_dir()
 
 
 def load_env_spec(name_or_path: str | Path = "default", **overrides: Any) -> EnvSpec:

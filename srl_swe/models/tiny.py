@@ -9,6 +9,8 @@ import json
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from srl_swe.paths import PACKAGE_DIR, PROJECT_DIR
+
 # Bump when the recipe changes so cached builds are rebuilt.
 TINY_VERSION = "4"
 
@@ -59,9 +61,8 @@ def default_corpus_roots() -> list[Path]:
     """The bundled tasks (the libraries' code, issues, expert trajectories); the package's own
     sources only where no tasks folder ships. Not the package first: the tokenizer, and so the
     model, would change with every edit of srl-swe itself."""
-    package = Path(__file__).resolve().parents[1]
-    tasks = package.parent / "tasks"
-    return [tasks] if tasks.is_dir() else [package]
+    tasks = PROJECT_DIR / "tasks"
+    return [tasks] if tasks.is_dir() else [PACKAGE_DIR]
 
 
 def iter_corpus(roots: Sequence[Path]) -> Iterator[str]:

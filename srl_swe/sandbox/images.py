@@ -16,6 +16,7 @@ from pathlib import Path
 import docker.errors
 
 from srl_swe.errors import SandboxError
+from srl_swe.paths import docker_dir
 from srl_swe.sandbox.engine import docker_client, image_exists
 
 BASE_REPO = "srl-swe/base"
@@ -27,7 +28,7 @@ Log = Callable[[str], None]
 
 
 def recipe_dir() -> Path:
-    path = Path(os.environ.get("SRL_SWE_DOCKER_DIR", Path(__file__).resolve().parents[2] / "docker"))
+    path = docker_dir()
     if not (path / "base" / "Dockerfile").is_file():
         raise SandboxError(f"No image recipe at {path}/base/Dockerfile; run from a source checkout or set SRL_SWE_DOCKER_DIR.")
     return path

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import yaml
 
+from srl_swe import paths
 from srl_swe.atomic import write_text
 from srl_swe.errors import TaskError
 from srl_swe.tasks.spec import TASK_ID, TaskSpec, parse_spec
@@ -32,8 +33,7 @@ STAGING_PREFIX = ".staging-"
 
 def default_tasks_dir() -> Path:
     """`SRL_SWE_TASKS_DIR`, else the project's `tasks/` next to the package."""
-    env = os.environ.get("SRL_SWE_TASKS_DIR")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "tasks"
+    return paths.tasks_dir()
 
 
 def _dir(tasks_dir: Path | str | None) -> Path:
