@@ -13,9 +13,10 @@ from gymnasium.utils.env_checker import check_env
 import srl_swe.env
 from srl_swe.env.spaces import UnicodeText
 from srl_swe.env.spec import EnvSpec, load_env_spec
-from srl_swe.env.swe_env import SWEEnv, similarity
+from srl_swe.env.swe_env import SWEEnv
 from srl_swe.errors import ConfigError, TaskError
 from srl_swe.sandbox.engine import docker_client
+from srl_swe.srl.similarity import ratio
 from srl_swe.trajectories.schema import Trajectory
 from tests.conftest import own_containers
 from tests.tiny_task import EXPERT_STEPS, make_tiny_task
@@ -91,7 +92,7 @@ def test_srl_scores_similarity_then_runs_expert_action(make_env):
     env.reset(seed=0)
     mine = bash("ls -la /testbed")
     _, reward, _, _, info = env.step(mine)
-    assert reward == pytest.approx(similarity(mine, LS)) and 0 < reward < 1
+    assert reward == pytest.approx(ratio(mine, LS)) and 0 < reward < 1
     assert info["action"] == mine and info["expert_action"] == LS
     assert info["tool_observation"] == "calc.py\ntest_calc.py"  # the expert's `ls` ran, not mine
     # the prompt at step 1 holds the expert's action, with its live observation

@@ -117,6 +117,6 @@ def test_batcher_gathers_concurrent_calls_and_hands_errors_to_their_callers():
 def test_openai_tool_calls_become_canonical_action_text():
     call = {"id": "1", "type": "function", "function": {"name": "execute_bash", "arguments": '{"command": "ls"}'}}
     text = message_text({"content": "Look around.", "tool_calls": [call]})
-    assert text == "<think>Look around.</think>\n<function=bash>\n<parameter=command>ls</parameter>\n</function>"
+    assert text == "<think>\nLook around.\n</think>\n<function=bash>\n<parameter=command>ls</parameter>\n</function>"
     broken = message_text({"content": "", "tool_calls": [{"function": {"name": "nope", "arguments": "{}"}}]})
     assert broken.startswith("[{") and "nope" in broken

@@ -7,11 +7,11 @@ from __future__ import annotations
 import pytest
 
 from srl_swe.env.episode import Episode
-from srl_swe.env.prompts import DEFAULT_SYSTEM_PROMPT, step_prompt
 from srl_swe.env.spec import EnvSpec
 from srl_swe.errors import TaskError
 from srl_swe.srl.dataset import build_dataset, task_workdirs
 from srl_swe.srl.expand import expand
+from srl_swe.srl.prompts import DEFAULT_SYSTEM_PROMPT, step_prompt
 from srl_swe.tasks.registry import save_task
 from srl_swe.tasks.spec import TaskSpec
 from srl_swe.tools.actions import bash, canonical, submit

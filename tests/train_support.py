@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from srl_swe.env.prompts import step_prompt
+from srl_swe.srl.prompts import step_prompt
 from srl_swe.tools.actions import bash, canonical, make_action, submit
 
 TRAJECTORIES = [

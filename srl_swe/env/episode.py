@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
-from srl_swe.env.prompts import step_prompt
 from srl_swe.env.spec import EnvSpec
 from srl_swe.errors import TaskError
+from srl_swe.srl.prompts import step_prompt
 from srl_swe.tasks.registry import expert_path
 from srl_swe.tasks.spec import TaskSpec
 from srl_swe.tools.actions import canonical

@@ -9,8 +9,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from srl_swe import paths
-from srl_swe.env.prompts import DEFAULT_OBSERVATION_BUDGET, DEFAULT_SYSTEM_PROMPT
 from srl_swe.errors import ConfigError
+from srl_swe.srl.prompts import DEFAULT_OBSERVATION_BUDGET, DEFAULT_SYSTEM_PROMPT
+from srl_swe.srl.turn import FORMAT_PENALTY
 from srl_swe.tools.schemas import TOOLS
 
 Mode = Literal["srl", "rlvr"]
@@ -31,7 +32,7 @@ class EnvSpec(BaseModel):
     history_window: int | None = Field(2, ge=0, description="Past steps shown in the prompt (paper: 2); null: all.")
     observation_budget: int = Field(DEFAULT_OBSERVATION_BUDGET, ge=200, description="Characters kept of each observation.")
     max_action_chars: int = Field(100_000, ge=1000, description="Longer responses are format errors.")
-    format_error_reward: float = Field(-1.0, description="srl mode: reward of a response without a valid tool call.")
+    format_error_reward: float = Field(FORMAT_PENALTY, description="srl mode: reward of a response without a valid tool call.")
     grade_timeout: float = Field(600.0, gt=0, description="Seconds the tests may run when grading.")
     grade_srl: bool = Field(False, description="srl mode: also grade the (expert's) final diff; rlvr always grades.")
     system_prompt: str = DEFAULT_SYSTEM_PROMPT

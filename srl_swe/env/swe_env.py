@@ -12,7 +12,6 @@ A bad response never raises: it becomes a format error the policy sees. Infrastr
 
 from __future__ import annotations
 
-import difflib
 import time
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from srl_swe.env.episode import Episode, load_expert, render_text
 from srl_swe.env.spaces import UnicodeText
 from srl_swe.env.spec import EnvSpec, load_env_spec, make_spec
 from srl_swe.errors import ConfigError, FormatError, SandboxError
+from srl_swe.srl.similarity import ratio
 from srl_swe.tasks.grading import grade
 from srl_swe.tasks.registry import load_task
 from srl_swe.tasks.sandbox import task_sandbox
@@ -33,11 +33,6 @@ from srl_swe.trajectories.schema import Trajectory
 
 OBSERVATION_MAX_CHARS = 10_000_000
 RAW_RESPONSE_KEPT = 2000  # characters of a malformed response kept in an rlvr history
-
-
-def similarity(a: str, b: str) -> float:
-    """The SRL step reward: difflib's ratio between two canonical action texts."""
-    return difflib.SequenceMatcher(None, a, b).ratio()
 
 
 class SWEEnv(gym.Env):
@@ -154,7 +149,7 @@ class SWEEnv(gym.Env):
     def _srl_step(self, episode: Episode, policy: Action | None, format_error: str | None):
         expert_action = episode.expert.steps[episode.steps - 1].action
         expert_text = canonical(expert_action)
-        reward = self.settings.format_error_reward if policy is None else similarity(canonical(policy), expert_text)
+        reward = self.settings.format_error_reward if policy is None else ratio(canonical(policy), expert_text)
         result = self._runner.run(expert_action)
         episode.history.append((expert_text, result.observation))
         return reward, result

@@ -7,6 +7,7 @@ import json
 import os
 
 from srl_swe.errors import FormatError
+from srl_swe.srl.turn import turn_text
 from srl_swe.tools.actions import canonical, parse_tool_calls
 from srl_swe.trajectories.teacher import Teacher
 
@@ -38,8 +39,6 @@ def message_text(message: dict) -> str:
         call_text = canonical(parse_tool_calls(calls))
     except FormatError:
         call_text = json.dumps(calls)
-    if "<think>" in content or not content.strip():
-        thought = content.strip() + "\n" if content.strip() else ""
-    else:
-        thought = f"<think>{content.strip()}</think>\n"
-    return thought + call_text
+    if "<think>" in content:  # the reply wrote its own turn format; keep it as written
+        return content.strip() + "\n" + call_text
+    return turn_text(content.strip(), call_text)

@@ -11,6 +11,7 @@ from typing import Literal, Protocol
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from srl_swe.errors import SrlSweError
+from srl_swe.srl.turn import safe_thought, turn_text
 from srl_swe.tools.actions import canonical, submit
 
 Mode = Literal["agentic", "oracle-edit"]
@@ -79,9 +80,7 @@ class ReplayPolicy:
 
 def _with_thought(thought: str, action_text: str) -> str:
     """The expert's thought goes along, unless it could be read as markup (a second tool call)."""
-    if not thought.strip() or any(tag in thought for tag in ("<function=", "<tool_call>", "<think>", "</think>")):
-        return action_text
-    return f"<think>{thought.strip()}</think>\n{action_text}"
+    return turn_text(safe_thought(thought), action_text)
 
 
 class PolicySettings(BaseModel):

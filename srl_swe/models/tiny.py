@@ -67,7 +67,7 @@ def default_corpus_roots() -> list[Path]:
 
 def iter_corpus(roots: Sequence[Path]) -> Iterator[str]:
     """Text of the roots' text files in a fixed order, then prompts and actions the model will see."""
-    from srl_swe.env.prompts import DEFAULT_SYSTEM_PROMPT
+    from srl_swe.srl.prompts import DEFAULT_SYSTEM_PROMPT
     from srl_swe.tools.actions import bash, canonical, make_action
     from srl_swe.tools.schemas import TOOLS
 

@@ -17,9 +17,9 @@ import datasets
 import pyarrow as pa
 
 from srl_swe.atomic import write_json
-from srl_swe.env.prompts import DEFAULT_OBSERVATION_BUDGET, DEFAULT_SYSTEM_PROMPT
 from srl_swe.errors import ConfigError
 from srl_swe.srl.expand import DEFAULT_HISTORY_WINDOW, DEFAULT_WORKDIR, expand
+from srl_swe.srl.prompts import DEFAULT_OBSERVATION_BUDGET, DEFAULT_SYSTEM_PROMPT
 from srl_swe.trajectories.schema import Trajectory
 
 DEFAULT_VAL_FRACTION = 0.05

@@ -12,13 +12,14 @@ from pathlib import Path
 from typing import Literal
 
 from srl_swe.atomic import replacing
-from srl_swe.env.prompts import (
+from srl_swe.srl.prompts import (
     DEFAULT_OBSERVATION_BUDGET,
     DEFAULT_SYSTEM_PROMPT,
     issue_message,
     observation_message,
-    truncate_middle,
 )
+from srl_swe.srl.turn import turn_text
+from srl_swe.text import truncate_middle
 from srl_swe.tools.actions import canonical
 from srl_swe.tools.schemas import openai_tools
 from srl_swe.trajectories.schema import Trajectory
@@ -37,8 +38,7 @@ def sft_messages(
     for k, step in enumerate(trajectory.steps):
         thought = step.thought if with_thoughts else ""
         if style == "text":
-            think = f"<think>\n{thought}\n</think>\n" if thought else ""
-            messages.append({"role": "assistant", "content": think + canonical(step.action)})
+            messages.append({"role": "assistant", "content": turn_text(thought, canonical(step.action))})
             messages.append(observation_message(step.observation, observation_budget))
             continue
         call_id = f"call_{k}"

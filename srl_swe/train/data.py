@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 from srl_swe.errors import ConfigError
+from srl_swe.srl.turn import turn_text
 
 STEPWISE_COLUMNS = ("prompt", "expert_action")
 BUILD_HINT = "build it with the step-wise dataset builder (srl_swe.srl.dataset)"
@@ -44,7 +45,7 @@ def stepwise_examples(dataset, with_thought: bool) -> list[dict]:
     examples = []
     for row in dataset:
         thought = (row.get("thought") or "").strip() if with_thought else ""
-        target = f"<think>\n{thought}\n</think>\n{row['expert_action']}" if thought else row["expert_action"]
+        target = turn_text(thought, row["expert_action"])
         examples.append({"messages": list(row["prompt"]) + [{"role": "assistant", "content": target}], "last_turn_only": True})
     return examples
 

@@ -7,7 +7,7 @@ import json
 import re
 from typing import Any
 
-from srl_swe.env.prompts import truncate_middle
+from srl_swe.text import truncate_middle
 from srl_swe.tools.actions import Action
 from srl_swe.trajectories.importers.report import ImportReport, Where
 from srl_swe.trajectories.schema import Outcome, Step, Trajectory
