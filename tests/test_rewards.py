@@ -12,7 +12,7 @@ import pytest
 from srl_swe.errors import SrlSweError
 from srl_swe.srl import rewards
 from srl_swe.srl.rewards import fast_format_reward, format_reward, similarity_reward
-from srl_swe.srl.similarity import PARALLEL_MIN_PAIRS, ratio, ratios
+from srl_swe.srl.similarity import PARALLEL_MIN_PAIRS, ratio, ratios, ratios_to
 from srl_swe.tools.actions import bash, canonical, make_action
 from srl_swe.trajectories.importers import import_paths
 
@@ -73,6 +73,14 @@ def test_cdifflib_gives_the_identical_ratio_on_real_actions():
             assert ratio(a, b, "cdifflib") == difflib.SequenceMatcher(None, a, b).ratio()
 
 
+def test_empty_texts_and_a_shared_expert_give_difflibs_values():
+    actions = corpus()
+    for a, b in (("", ""), ("ls", ""), ("", "ls"), (actions[0], actions[0])):
+        assert ratio(a, b) == ratio(a, b, "difflib") == difflib.SequenceMatcher(None, a, b).ratio()
+    # one matcher indexes the expert once and scores every action against it
+    assert ratios_to(actions[1], actions) == [difflib.SequenceMatcher(None, a, actions[1]).ratio() for a in actions]
+
+
 def test_fast_option_bound_against_difflib_on_real_actions():
     """rapidfuzz's Indel similarity is 2*LCS/(len a + len b); difflib's matching blocks never exceed the
     LCS, so fast >= exact. On this corpus (38 actions, 1,444 pairs; measured): max difference 0.59, mean 0.064. The large gaps
@@ -97,6 +105,7 @@ def test_parallel_batches_match_sequential():
     a = [actions[i % len(actions)] for i in range(PARALLEL_MIN_PAIRS + 40)]
     b = [actions[(i * 7 + 3) % len(actions)] for i in range(len(a))]
     assert ratios(a, b, "exact", workers=2) == ratios(a, b, "exact", workers=1)
+    assert ratios(a, b, "exact", workers=2) == [difflib.SequenceMatcher(None, x, y).ratio() for x, y in zip(a, b, strict=True)]
     with pytest.raises(ValueError, match="one length"):
         ratios(a, b[:-1])
 

@@ -20,10 +20,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from srl_swe.errors import FormatError
-from srl_swe.srl.similarity import Method, map_chunks, ratio, ratios
+from srl_swe.srl.similarity import Method, group_by_expert, map_chunks, ratios, ratios_to
+from srl_swe.srl.turn import FORMAT_PENALTY
 from srl_swe.tools.actions import canonical, parse, parse_tool_calls
 
-FORMAT_PENALTY = -1.0
 _DIFF_BLOCK = re.compile(r"```(?:diff|patch)\s*\n(.*?)```", re.DOTALL)
 
 
@@ -85,8 +85,16 @@ def _unique_scores(pairs: list[tuple[Any, str]], method: Method, workers: int | 
         for i, value in zip(scored, values, strict=True):
             scores[i] = float(value)
         return scores
-    # Parsing and difflib both run in the workers: the whole score of a pair is one task.
-    return map_chunks(functools.partial(_score_chunk, method, penalty), pairs, workers)
+    # Parsing and difflib both run in the workers: the whole score of a group (one expert action,
+    # the completions scored against it) is one task, and the expert is sent and indexed once.
+    by_expert = group_by_expert([expert for _, expert in pairs])
+    groups = [(expert, [pairs[i][0] for i in indices]) for expert, indices in by_expert.items()]
+    values = map_chunks(functools.partial(_score_groups, method, penalty), groups, workers, weight=lambda g: len(g[1]))
+    scores = [penalty] * len(pairs)
+    for indices, group_scores in zip(by_expert.values(), values, strict=True):
+        for index, score in zip(indices, group_scores, strict=True):
+            scores[index] = score
+    return scores
 
 
 def _action_or_none(completion: Any) -> str | None:
@@ -96,11 +104,17 @@ def _action_or_none(completion: Any) -> str | None:
         return None
 
 
-def _score_chunk(method: Method, penalty: float, pairs: list[tuple[Any, str]]) -> list[float]:
-    scores = []
-    for completion, expert in pairs:
-        action = _action_or_none(completion)
-        scores.append(penalty if action is None else ratio(action, expert, method))
+def _score_groups(method: Method, penalty: float, groups: list[tuple[str, list[Any]]]) -> list[list[float]]:
+    return [_score_group(method, penalty, expert, completions) for expert, completions in groups]
+
+
+def _score_group(method: Method, penalty: float, expert: str, completions: list[Any]) -> list[float]:
+    actions = [_action_or_none(c) for c in completions]
+    scored = [i for i, a in enumerate(actions) if a is not None]
+    values = ratios_to(expert, [actions[i] for i in scored], method)
+    scores = [penalty] * len(completions)
+    for i, value in zip(scored, values, strict=True):
+        scores[i] = value
     return scores
 
 
