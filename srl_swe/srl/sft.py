@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 
-from srl_swe.atomic import replacing
+from srl_swe.jsonl import write_jsonl
 from srl_swe.srl.prompts import (
     DEFAULT_OBSERVATION_BUDGET,
     DEFAULT_SYSTEM_PROMPT,
@@ -58,14 +58,9 @@ def export_sft(
     """Write the conversations atomically; returns how many were written."""
     if style not in ("tool_calls", "text"):
         raise ValueError(f"Unknown SFT style {style!r}; use tool_calls or text.")
-    count = 0
-    with replacing(path) as fh:
-        for trajectory in trajectories:
-            record = {
-                "task_id": trajectory.task_id,
-                "messages": sft_messages(trajectory, with_thoughts, style, observation_budget=observation_budget),
-                "tools": openai_tools() if style == "tool_calls" else [],
-            }
-            fh.write(json.dumps(record) + "\n")
-            count += 1
-    return count
+    records = ({
+        "task_id": trajectory.task_id,
+        "messages": sft_messages(trajectory, with_thoughts, style, observation_budget=observation_budget),
+        "tools": openai_tools() if style == "tool_calls" else [],
+    } for trajectory in trajectories)
+    return write_jsonl(path, records)

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 from srl_swe.errors import ConfigError
+from srl_swe.jsonl import read_jsonl
 from srl_swe.srl.turn import turn_text
 
 STEPWISE_COLUMNS = ("prompt", "expert_action")
@@ -53,13 +54,7 @@ def stepwise_examples(dataset, with_thought: bool) -> list[dict]:
 def load_messages_jsonl(path: Path) -> list[dict]:
     """The SFT export: one {"messages": [...]} per line; each needs an assistant turn to learn."""
     examples = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"{path}:{number} is not JSON ({exc.msg}).") from exc
+    for number, record in read_jsonl(path):
         messages = record.get("messages") if isinstance(record, dict) else None
         if not isinstance(messages, list) or not any(m.get("role") == "assistant" for m in messages):
             raise ConfigError(f"{path}:{number} needs a 'messages' list with at least one assistant turn.")
