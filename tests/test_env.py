@@ -11,8 +11,8 @@ from gymnasium.error import ResetNeeded
 from gymnasium.utils.env_checker import check_env
 
 import srl_swe.env
+from srl_swe.env.settings import EnvSettings, load_env_settings
 from srl_swe.env.spaces import UnicodeText
-from srl_swe.env.spec import EnvSpec, load_env_spec
 from srl_swe.env.swe_env import SWEEnv
 from srl_swe.errors import ConfigError, TaskError
 from srl_swe.sandbox.engine import docker_client
@@ -64,14 +64,14 @@ def test_check_env_passes_for_every_registered_id(tasks_dir):
 
 
 def test_env_specs_load_and_validate():
-    assert load_env_spec("default") == EnvSpec()
-    assert load_env_spec("rlvr").mode == "rlvr"
+    assert load_env_settings("default") == EnvSettings()
+    assert load_env_settings("rlvr").mode == "rlvr"
     with pytest.raises(ConfigError, match="extra|not permitted"):
-        load_env_spec("default", colour="blue")
+        load_env_settings("default", colour="blue")
     with pytest.raises(ConfigError, match="unknown tool"):
-        load_env_spec("default", tools=["bash", "teleport", "submit"])
+        load_env_settings("default", tools=["bash", "teleport", "submit"])
     with pytest.raises(ConfigError, match="No env spec 'nope'"):
-        load_env_spec("nope")
+        load_env_settings("nope")
 
 
 def test_srl_expert_scores_one_and_env_follows_expert(make_env):

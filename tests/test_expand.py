@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from srl_swe.env.episode import Episode
-from srl_swe.env.spec import EnvSpec
+from srl_swe.env.settings import EnvSettings
+from srl_swe.env.state import EpisodeState
 from srl_swe.errors import TaskError
 from srl_swe.srl.dataset import build_dataset, task_workdirs
 from srl_swe.srl.expand import expand
@@ -84,9 +84,9 @@ def test_offline_prompts_equal_the_env_episode_prompts_for_any_workdir(workdir):
     exactly the dataset's prompt for step k, given the task's workdir."""
     trajectory = five_steps()
     task = TaskSpec(instance_id=trajectory.task_id, problem_statement=trajectory.problem_statement, workdir=workdir)
-    env_spec = EnvSpec(history_window=2, observation_budget=500)
+    env_spec = EnvSettings(history_window=2, observation_budget=500)
     offline = list(expand(trajectory, 2, env_spec.system_prompt, env_spec.observation_budget, workdir=workdir))
-    episode = Episode(task=task, expert=trajectory, started=0.0)
+    episode = EpisodeState(task=task, expert=trajectory, started=0.0)
     for k, step in enumerate(trajectory.steps):
         assert offline[k]["prompt"] == episode.messages(env_spec), f"step {k}"
         episode.history.append((canonical(step.action), step.observation))

@@ -90,7 +90,7 @@ class RLVRConfig(GRPOSettings):
     batch_tasks: int = Field(2, ge=1, description="Task groups (G episodes each) kept per step.")
     max_turns: int = Field(30, ge=1, description="Policy turns before an episode is truncated (and graded).")
     env_spec: str = Field("rlvr", description="An envs/ spec name or YAML path (mode is forced to rlvr).")
-    env_overrides: dict[str, Any] = Field(default_factory=dict, description="EnvSpec fields to change.")
+    env_overrides: dict[str, Any] = Field(default_factory=dict, description="EnvSettings fields to change.")
     dapo_filter: bool = Field(True, description="Keep only groups with 0 < successes < G (DAPO).")
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from srl_swe.env.spec import EnvSpec
+from srl_swe.env.settings import EnvSettings
 from srl_swe.errors import TaskError
 from srl_swe.srl.prompts import step_prompt
 from srl_swe.tasks.registry import expert_path
@@ -18,7 +18,7 @@ from srl_swe.trajectories.schema import Trajectory, read_jsonl
 
 
 @dataclass
-class Episode:
+class EpisodeState:
     task: TaskSpec
     expert: Trajectory | None
     started: float
@@ -27,7 +27,7 @@ class Episode:
     done: bool = False
     history: list[tuple[str, str]] = field(default_factory=list)  # (action text, observation)
 
-    def messages(self, spec: EnvSpec) -> list[dict]:
+    def messages(self, spec: EnvSettings) -> list[dict]:
         return step_prompt(
             self.task.problem_statement,
             self.history,
@@ -43,7 +43,7 @@ class Episode:
             return None
         return canonical(self.expert.steps[index].action)
 
-    def truncation(self, spec: EnvSpec) -> str | None:
+    def truncation(self, spec: EnvSettings) -> str | None:
         """Why the episode must stop now, if it must."""
         if self.steps >= spec.max_steps:
             return "max_steps"

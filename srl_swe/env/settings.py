@@ -1,4 +1,4 @@
-"""EnvSpec: an environment's settings (tools, limits, prompt, reward mode), loaded from `envs/*.yaml`."""
+"""EnvSettings (not Gymnasium's EnvSpec, which describes a registration): an environment's settings (tools, limits, prompt, reward mode), loaded from `envs/*.yaml`."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from srl_swe.tools.schemas import TOOLS
 Mode = Literal["srl", "rlvr"]
 
 
-class EnvSpec(BaseModel):
+class EnvSettings(BaseModel):
     """`srl`: the policy's action is scored against the expert's, then the expert's runs.
     `rlvr`: the policy's actions run; the tests decide the reward at the end."""
 
@@ -53,8 +53,8 @@ def envs_dir() -> Path:
     return paths.envs_dir()
 
 
-def load_env_spec(name_or_path: str | Path = "default", **overrides: Any) -> EnvSpec:
-    """An EnvSpec from `envs/<name>.yaml` or a YAML path, with keyword overrides on top."""
+def load_env_settings(name_or_path: str | Path = "default", **overrides: Any) -> EnvSettings:
+    """An EnvSettings from `envs/<name>.yaml` or a YAML path, with keyword overrides on top."""
     path = Path(name_or_path)
     if path.suffix not in (".yaml", ".yml"):
         path = envs_dir() / f"{name_or_path}.yaml"
@@ -65,12 +65,12 @@ def load_env_spec(name_or_path: str | Path = "default", **overrides: Any) -> Env
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path} is not valid YAML ({str(exc).splitlines()[0]}).") from None
-    return make_spec({**data, **overrides}, where=str(path))
+    return make_settings({**data, **overrides}, where=str(path))
 
 
-def make_spec(data: dict[str, Any], where: str = "env spec") -> EnvSpec:
+def make_settings(data: dict[str, Any], where: str = "env spec") -> EnvSettings:
     try:
-        return EnvSpec.model_validate(data)
+        return EnvSettings.model_validate(data)
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'spec'}: {e['msg']}" for e in exc.errors()[:5])
         raise ConfigError(f"{where}: {problems}.") from None
