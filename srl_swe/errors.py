@@ -54,6 +54,10 @@ class ConfigError(SrlSweError):
     pass
 
 
+class PolicyError(SrlSweError):
+    """A policy could not answer (endpoint unreachable, model or adapter unusable); recorded per instance."""
+
+
 class TaskCheckFailed(TaskError):
     """A task that cannot be registered, or does not validate, for a reason with a name.
 

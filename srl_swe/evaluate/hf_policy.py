@@ -6,8 +6,9 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+from srl_swe.errors import PolicyError
 from srl_swe.evaluate.batching import Batcher
-from srl_swe.evaluate.policies import PolicyError, PolicyFactory
+from srl_swe.policy import PolicyFactory
 
 
 class HFPolicy:
