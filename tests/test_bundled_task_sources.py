@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from srl_swe.agents.record import parse_steps
 from srl_swe.tasks.registry import expert_path
-from srl_swe.trajectories.record import parse_steps
 from srl_swe.trajectories.schema import read_jsonl
 
 BUILD = Path(__file__).resolve().parents[1] / "tasks" / "_src" / "build.py"

@@ -12,12 +12,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from typer.testing import CliRunner
 
+from srl_swe.agents.chat_client import ChatClient, ChatClientError
 from srl_swe.cli.main import app
 from srl_swe.errors import SrlSweError
 from srl_swe.tasks.registry import list_tasks, load_task
 from srl_swe.tools.actions import Action, bash, submit
 from srl_swe.trajectories.schema import read_jsonl
-from srl_swe.trajectories.teacher import Teacher, TeacherError
 
 TASK = "lrukit-1"
 MODEL = "scripted-expert"
@@ -110,13 +110,13 @@ def test_record_keeps_only_the_resolving_trajectory(tmp_path, server, base_image
 
 
 def test_teacher_client_errors_are_one_clear_line(server):
-    teacher = Teacher.connect(server.url)
+    teacher = ChatClient.connect(server.url)
     assert teacher.model == MODEL and teacher.served_models() == [MODEL]
-    with pytest.raises(TeacherError, match="HTTP 404"):
-        Teacher(base_url=server.url, model="other").chat([{"role": "user", "content": "hi"}])
-    with pytest.raises(TeacherError, match="does not answer"):
-        Teacher(base_url="http://127.0.0.1:9/v1", model=MODEL, retries=0, timeout=5).chat([])
-    assert issubclass(TeacherError, SrlSweError)
+    with pytest.raises(ChatClientError, match="HTTP 404"):
+        ChatClient(base_url=server.url, model="other").chat([{"role": "user", "content": "hi"}])
+    with pytest.raises(ChatClientError, match="does not answer"):
+        ChatClient(base_url="http://127.0.0.1:9/v1", model=MODEL, retries=0, timeout=5).chat([])
+    assert issubclass(ChatClientError, SrlSweError)
 
 
 @pytest.mark.parametrize("text", ["x\n", "\nx", "\n", "a\n\n", "plain", ""])

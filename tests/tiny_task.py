@@ -8,9 +8,9 @@ import os
 import subprocess
 from pathlib import Path
 
+from srl_swe.agents.record import record_actions, save_expert
 from srl_swe.tasks.registry import expert_path, save_task
 from srl_swe.tasks.spec import TaskSpec
-from srl_swe.trajectories.record import record_actions, save_expert
 
 TASK_ID = "tiny-calc"
 SOURCE = "def add(a, b):\n    return a - b\n\n\ndef sub(a, b):\n    return a - b\n"

@@ -104,16 +104,16 @@ def record(
     tasks_dir: Annotated[Path | None, typer.Option("--tasks-dir", help="Task registry (default: the project's tasks/).")] = None,
 ) -> None:
     """Run a teacher in the rlvr environment and keep only the trajectories that resolve their task."""
+    from srl_swe.agents.chat_client import ChatClient
+    from srl_swe.agents.collect import Attempt, collect
     from srl_swe.tasks.registry import list_tasks
-    from srl_swe.trajectories.collect import Attempt, collect
-    from srl_swe.trajectories.teacher import Teacher
 
     wanted = [t.strip() for item in tasks for t in item.split(",") if t.strip()]
     if wanted == ["all"]:
         wanted = list_tasks(tasks_dir)
     if not wanted:
         fail("No tasks: pass --tasks ID (or 'all' with a non-empty task registry).")
-    teacher = Teacher.connect(model, model_name, temperature=temperature)
+    teacher = ChatClient.connect(model, model_name, temperature=temperature)
     console.print(f"teacher {teacher.model} at {teacher.base_url}: {len(wanted)} task(s) x {attempts} attempt(s)", highlight=False)
 
     def show(a: Attempt) -> None:

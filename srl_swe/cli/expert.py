@@ -7,8 +7,8 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from srl_swe.agents.record import DEFAULT_COMMAND_TIMEOUT, load_steps, record_actions, save_expert
 from srl_swe.cli.common import console, fail, friendly, out
-from srl_swe.trajectories.record import DEFAULT_COMMAND_TIMEOUT, load_steps, record_actions, save_expert
 from srl_swe.trajectories.schema import Step
 
 app = typer.Typer(help="Expert trajectories: record them from scripted steps, with live observations.", no_args_is_help=True)

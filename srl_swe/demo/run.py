@@ -19,7 +19,7 @@ from srl_swe.tasks.registry import expert_path, list_tasks
 STAGES: list[tuple[str, str, Callable[[Context], dict]]] = [
     ("setup", "Docker engine and images", stages_env.setup),
     ("validate", "Validate the tasks (FAIL_TO_PASS / PASS_TO_PASS)", stages_env.validate),
-    ("replay", "Replay the expert trajectories in SWEEnv (srl and rlvr modes)", stages_env.replay),
+    ("replay", "Replay the expert trajectories in SWEEnv (srl and rlvr modes)", stages_env.replay_experts),
     ("data", "Build the step-wise SRL dataset (split by trajectory)", stages_env.build_data),
     ("sft", "Train: SFT warm-up (LoRA)", stages_train.sft),
     ("srl", "Train: SRL (GRPO, LoRA, dynamic sampling)", stages_train.srl),
