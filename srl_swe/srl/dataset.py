@@ -6,9 +6,7 @@ build never leaves a half dataset."""
 
 from __future__ import annotations
 
-import os
 import random
-import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -16,7 +14,7 @@ from pathlib import Path
 import datasets
 import pyarrow as pa
 
-from srl_swe.atomic import write_json
+from srl_swe.atomic import replacing_dir, write_json
 from srl_swe.errors import ConfigError
 from srl_swe.srl.expand import DEFAULT_HISTORY_WINDOW, DEFAULT_WORKDIR, expand
 from srl_swe.srl.prompts import DEFAULT_OBSERVATION_BUDGET, DEFAULT_SYSTEM_PROMPT
@@ -170,31 +168,19 @@ PARQUET_DIR = "parquet"
 
 
 def _save_atomically(built: datasets.DatasetDict, out_dir: Path, info: dict) -> None:
-    tmp = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}."))
-    old = None
     quiet = not datasets.is_progress_bar_enabled()
     datasets.disable_progress_bars()  # our own progress shows; datasets' per-shard bars are noise
     try:
-        built.save_to_disk(str(tmp))
-        # Parquet copies of the splits, for tools that read parquet (load_dataset("parquet", ...)).
-        (tmp / PARQUET_DIR).mkdir()
-        for split, dataset in built.items():
-            dataset.to_parquet(str(tmp / PARQUET_DIR / f"{split}.parquet"))
-        write_json(tmp / BUILD_INFO, info)
-        if out_dir.exists():
-            old = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}.old."))
-            os.replace(out_dir, old / "dataset")
-        os.replace(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if old is not None and not out_dir.exists():
-            os.replace(old / "dataset", out_dir)  # put the previous dataset back
-        raise
+        with replacing_dir(out_dir) as tmp:
+            built.save_to_disk(str(tmp))
+            # Parquet copies of the splits, for tools that read parquet (load_dataset("parquet", ...)).
+            (tmp / PARQUET_DIR).mkdir()
+            for split, dataset in built.items():
+                dataset.to_parquet(str(tmp / PARQUET_DIR / f"{split}.parquet"))
+            write_json(tmp / BUILD_INFO, info)
     finally:
         if not quiet:
             datasets.enable_progress_bars()
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
 
 
 def bundled_expert_files(tasks_dir: str | Path | None = None) -> list[Path]:

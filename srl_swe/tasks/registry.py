@@ -5,23 +5,21 @@
     tasks/<id>/trajectories/expert.jsonl  expert trajectories (optional)
 
 Folders without a task.yaml (e.g. `_src/`, staging folders) are not tasks. A task is written in
-a staging folder next to its final place and moved there in one `os.replace`, so a failed write
+a staging folder next to its final place and moved there in one `os.replace` (atomic.replacing_dir), so a failed write
 leaves nothing behind.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import yaml
 
 from srl_swe import paths
-from srl_swe.atomic import write_text
+from srl_swe.atomic import remove_dir, replacing_dir, write_text
 from srl_swe.errors import TaskError
 from srl_swe.tasks.spec import TASK_ID, TaskSpec, parse_spec
 
@@ -107,22 +105,10 @@ def staging(task_id: str, tasks_dir: Path | str | None = None, replace: bool = F
     final = task_path(task_id, tasks_dir)
     if final.exists() and not replace:
         raise TaskError(f"Task {task_id!r} already exists in {final.parent}; pick another --id or 'srl-swe tasks remove {task_id}' first.")
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{task_id}-", dir=final.parent))
-    try:
-        tmp.chmod(0o755)  # mkdtemp makes it private; a task folder is as readable as the registry
+    # the staging prefix keeps half-written folders out of list_tasks
+    with replacing_dir(final, prefix=f"{STAGING_PREFIX}{task_id}-") as tmp:
         (tmp / TRAJECTORIES_DIR).mkdir()
         yield tmp
-        if final.exists():  # replace: keep the old one until the new one is in place
-            old = final.parent / f"{STAGING_PREFIX}old-{task_id}-{os.getpid()}"
-            os.replace(final, old)
-            os.replace(tmp, final)
-            shutil.rmtree(old)
-        else:
-            os.replace(tmp, final)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp)
 
 
 def write_spec(folder: Path, spec: TaskSpec) -> None:
@@ -143,6 +129,4 @@ def remove_task(task_id: str, tasks_dir: Path | str | None = None) -> None:
     """Delete a task folder (spec, bundle and trajectories)."""
     load_task(task_id, tasks_dir)  # unknown id: the usual message
     path = task_path(task_id, tasks_dir)
-    doomed = path.with_name(f"{STAGING_PREFIX}rm-{task_id}-{os.getpid()}")
-    os.replace(path, doomed)  # gone from the registry at once, even if rmtree is slow
-    shutil.rmtree(doomed)
+    remove_dir(path, prefix=f"{STAGING_PREFIX}rm-{task_id}-")  # gone from the registry at once

@@ -22,7 +22,6 @@ import json
 import os
 import platform
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -32,6 +31,7 @@ from pathlib import Path
 
 import docker.errors
 
+from srl_swe.atomic import replacing_dir
 from srl_swe.errors import SandboxError, TaskCheckFailed
 from srl_swe.sandbox.engine import docker_client
 from srl_swe.sandbox.images import ensure_base
@@ -111,28 +111,13 @@ def ensure_wheelhouse(spec: TaskSpec, repo_dir: Path, log: Log, target: Target |
     if (final / MANIFEST).is_file():
         log(f"wheelhouse {key} is cached")
         return final
-    final.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{key}-"))
-    try:
+    # a concurrent builder that got there first wins
+    with replacing_dir(final, prefix=f".{key}-", keep_theirs=lambda p: (p / MANIFEST).is_file()) as staging:
         wheels = _resolve(spec.requirements, repo_dir, staging, target, log)
         (staging / MANIFEST).write_text(json.dumps(
             {"key": key, "target": asdict(target), "requirements": spec.requirements, "wheels": wheels}, indent=2) + "\n")
-        _publish(staging, final)
-    finally:
-        if staging.exists():  # a failed resolution; a published one was renamed away
-            shutil.rmtree(staging)
     log(f"wheelhouse {key}: {len(wheels)} wheels for Python {target.python}")
     return final
-
-
-def _publish(staging: Path, final: Path) -> None:
-    """Rename the complete wheelhouse into place; a concurrent builder that got there first wins."""
-    staging.chmod(0o755)  # mkdtemp makes it 0700; the wheels are copied into images as they are
-    try:
-        os.replace(staging, final)
-    except OSError:
-        if not (final / MANIFEST).is_file():
-            raise
 
 
 def _resolve(requirements: list[str], repo_dir: Path, dest: Path, target: Target, log: Log) -> list[str]:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from pathlib import Path
 
+from srl_swe.atomic import replacing
 from srl_swe.errors import ConfigError
 from srl_swe.train.metrics import read_metrics
 
@@ -42,9 +41,7 @@ def plot_run(run_dir: str | Path, out: str | Path | None = None) -> Path:
     fig.suptitle(f"{run_dir.name}: {len(records)} steps", fontsize=11)
     fig.tight_layout()
     out = Path(out) if out else run_dir / "curves.png"
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=".curves-", suffix=".png")
-    os.close(fd)
-    fig.savefig(tmp, dpi=110)
+    with replacing(out, binary=True) as fh:
+        fig.savefig(fh, dpi=110, format="png")
     plt.close(fig)
-    os.replace(tmp, out)
     return out

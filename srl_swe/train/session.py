@@ -4,10 +4,7 @@ Each trainer opens a Session and then reads top to bottom."""
 
 from __future__ import annotations
 
-import os
 import random
-import shutil
-import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +14,7 @@ import numpy as np
 import torch
 
 from srl_swe import atomic
+from srl_swe.atomic import replacing_dir
 from srl_swe.errors import ConfigError
 from srl_swe.models.loading import is_adapter, resolve_model
 from srl_swe.train import policy
@@ -116,15 +114,9 @@ class Session:
         if not self.workers.is_main:
             self.workers.barrier()
             return target
-        staging = Path(tempfile.mkdtemp(dir=self.run_dir, prefix=".adapter-"))
-        try:
+        with replacing_dir(target, prefix=".adapter-") as staging:
             self.model.save_pretrained(staging)
             self.tokenizer.save_pretrained(staging)
-            if target.exists():
-                shutil.rmtree(target)
-            os.replace(staging, target)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
         self.workers.barrier()
         return target
 
