@@ -57,7 +57,7 @@ def similarity(ctx: Context) -> dict:
     trajectories' steps, greedy decoding."""
     import datasets
 
-    from srl_swe.train.evaluate import mean_step_similarity
+    from srl_swe.train.step_rewards import mean_step_similarity
     from srl_swe.train.progress import progress_bar
 
     validation = datasets.load_from_disk(str(ctx.path("data")))["validation"]

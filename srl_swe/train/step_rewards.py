@@ -1,5 +1,6 @@
-"""Offline evaluation on step-wise data: the SRL reward (action similarity to the expert's, -1 for
-a broken format) of the policy's completions over a split.
+"""Offline scoring of a policy on step-wise data: the SRL reward (action similarity to the expert's,
+-1 for a broken format) of the policy's completions over a split. (The `evaluate` package, by
+contrast, runs whole episodes in sandboxes and grades them.)
 
 Greedy decoding gives one completion per prompt: a cheap figure, but a single path through a
 policy that SRL trains by sampling. The objective GRPO raises is the *expected* reward under
