@@ -41,10 +41,10 @@ from srl_swe import atomic
 from srl_swe.models.loading import resolve_model
 from srl_swe.srl.dataset import build_dataset, bundled_expert_files
 from srl_swe.train.config import load_config
-from srl_swe.train.step_rewards import step_rewards
 from srl_swe.train.metrics import read_metrics
 from srl_swe.train.sft import train_sft
 from srl_swe.train.srl import train_srl
+from srl_swe.train.step_rewards import step_rewards
 from srl_swe.trajectories.schema import read_jsonl
 
 TEMPERATURE = 1.0  # SRL's (the paper's) sampling temperature: the sampled figure uses the same

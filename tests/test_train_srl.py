@@ -9,12 +9,12 @@ import torch
 from srl_swe.srl.rewards import format_reward
 from srl_swe.train.config import load_config
 from srl_swe.train.data import load_stepwise
-from srl_swe.train.step_rewards import mean_step_similarity, step_rewards
 from srl_swe.train.grpo import EmptyBatch
 from srl_swe.train.metrics import read_metrics
 from srl_swe.train.session import open_session
 from srl_swe.train.sft import train_sft
 from srl_swe.train.srl import collect_batch, train_srl, update
+from srl_swe.train.step_rewards import mean_step_similarity, step_rewards
 
 pytestmark = [pytest.mark.train, pytest.mark.usefixtures("single_thread")]
 

@@ -57,8 +57,8 @@ def similarity(ctx: Context) -> dict:
     trajectories' steps, greedy decoding."""
     import datasets
 
-    from srl_swe.train.step_rewards import mean_step_similarity
     from srl_swe.train.progress import progress_bar
+    from srl_swe.train.step_rewards import mean_step_similarity
 
     validation = datasets.load_from_disk(str(ctx.path("data")))["validation"]
     scores = {}
