@@ -5,6 +5,7 @@ model, after SFT, and after SFT then SRL. Goal: within 15 minutes on CPU; the pa
 that SRL raises the reward over SFT alone. The figures are reported whatever they are.
 
     .venv/bin/python benchmarks/learning.py [--sft-steps 200] [--srl-steps 8] [--srl-seeds 0 1 2] [--out benchmarks/results]
+    .venv/bin/python benchmarks/learning.py --reduced     # the same comparison at a fraction of the size
 
 Two validation figures per policy:
 - `sampled` (the headline): the mean reward of `--eval-samples` completions per prompt sampled at
@@ -23,6 +24,13 @@ nearer the paper's 512-prompt batches) at lr 1e-3 (1e-4 barely moves the adapter
 (it measures the SFT adapter as much as SRL, and costs a forward pass a step). Each of
 --srl-seeds runs SRL again from the same SFT adapter; every seed is reported, with their mean and
 spread. The default three seeds take about 13 minutes on 2 cores.
+
+PPO (`train ppo`, stepwise) runs beside SRL from the same SFT adapter with the same seeds and the
+same sample budget: as many steps, each sampling as many completions as an SRL step's groups
+(`--srl-batch-prompts` x 8 prompts, one sample each), two PPO epochs over minibatches of 16. The
+completion tokens each run generated are reported (SRL's refill rounds may sample more). PPO adds
+about as many minutes again; `--reduced` shrinks every size (a smoke-sized comparison whose
+figures are noisy).
 """
 
 from __future__ import annotations
@@ -42,6 +50,7 @@ from srl_swe.models.loading import resolve_model
 from srl_swe.srl.dataset import build_dataset, bundled_expert_files
 from srl_swe.train.config import load_config
 from srl_swe.train.metrics import read_metrics
+from srl_swe.train.ppo import train_ppo
 from srl_swe.train.sft import train_sft
 from srl_swe.train.srl import train_srl
 from srl_swe.train.step_rewards import step_rewards
@@ -97,12 +106,14 @@ def plot(results: dict, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    names = ["untrained", "SFT", "SFT + SRL"]
-    runs = results["srl_runs"]
-    greedy = [results["untrained"]["greedy"], results["sft"]["greedy"], results["srl_greedy"]["mean"]]
-    sampled = [results["untrained"]["sampled"], results["sft"]["sampled"], results["srl_sampled"]["mean"]]
+    names = ["untrained", "SFT", "SFT + SRL", "SFT + PPO"]
+    runs, ppo_runs = results["srl_runs"], results["ppo_runs"]
+    greedy = [results["untrained"]["greedy"], results["sft"]["greedy"], results["srl_greedy"]["mean"], results["ppo_greedy"]["mean"]]
+    sampled = [results["untrained"]["sampled"], results["sft"]["sampled"], results["srl_sampled"]["mean"],
+               results["ppo_sampled"]["mean"]]
     errors = [results["untrained"]["sampled_se"], results["sft"]["sampled_se"],
-              statistics.fmean(r["validation"]["sampled_se"] for r in runs)]
+              statistics.fmean(r["validation"]["sampled_se"] for r in runs),
+              statistics.fmean(r["validation"]["sampled_se"] for r in ppo_runs)]
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
     x = range(len(names))
     width = 0.38
@@ -113,15 +124,16 @@ def plot(results: dict, path: Path) -> None:
             end = value + e if value >= 0 else value - e  # label beyond the error bar
             left.annotate(f"{value:.3f}", (bar.get_x() + bar.get_width() / 2, end), ha="center", fontsize=8,
                           va="bottom" if value >= 0 else "top", xytext=(0, 2 if value >= 0 else -2), textcoords="offset points")
-    if len(runs) > 1:  # each seed's figures on the SRL bars
+    if len(runs) > 1:  # each seed's figures on the SRL and PPO bars
         for offset, key in ((-width / 2, "greedy"), (width / 2, "sampled")):
-            left.scatter([2 + offset] * len(runs), [r["validation"][key] for r in runs], s=12, color="black", zorder=3)
+            for bar, seeds in ((2, runs), (3, ppo_runs)):
+                left.scatter([bar + offset] * len(seeds), [r["validation"][key] for r in seeds], s=12, color="black", zorder=3)
     left.set_xticks(list(x), names)
     left.axhline(0, color="black", lw=0.8)
     left.set_ylim(-1.2, 1.05)
     left.set_ylabel("mean SRL reward (validation)")
     left.set_title(f"Tiny model, {results['trajectories']} bundled trajectories (CPU), "
-                   f"SRL: {len(runs)} seed(s)", fontsize=9)
+                   f"SRL and PPO: {len(runs)} seed(s)", fontsize=9)
     left.legend(fontsize=8, loc="upper left")
     for run, color in zip(runs, plt.cm.tab10.colors, strict=False):
         rewards = run["train_reward_by_step"]
@@ -129,10 +141,15 @@ def plot(results: dict, path: Path) -> None:
         # Each step sees new prompts: a running mean over 4 steps shows the trend through that noise.
         smooth = [statistics.fmean(rewards[max(0, i - 3) : i + 1]) for i in range(len(rewards))]
         right.plot(steps, rewards, color=color, alpha=0.35, marker="o", ms=3)
-        right.plot(steps, smooth, color=color, lw=2, label=f"seed {run['seed']} (running mean of 4 steps)")
-    right.set_xlabel("SRL step")
+        right.plot(steps, smooth, color=color, lw=2, label=f"SRL seed {run['seed']} (running mean of 4 steps)")
+    for run, color in zip(ppo_runs, plt.cm.tab10.colors, strict=False):
+        rewards = run["train_reward_by_step"]
+        smooth = [statistics.fmean(rewards[max(0, i - 3) : i + 1]) for i in range(len(rewards))]
+        right.plot(range(1, len(rewards) + 1), smooth, color=color, lw=2, ls="--", label=f"PPO seed {run['seed']}")
+    right.set_xlabel("step (SRL: GRPO groups; PPO: as many single samples)")
     right.set_ylabel("mean reward of the step's samples")
-    right.set_title(f"SRL training ({results['settings']['srl_batch_prompts']} prompts x 8 samples a step)", fontsize=9)
+    right.set_title(f"Training reward (SRL: {results['settings']['srl_batch_prompts']} prompts x 8 samples a step; "
+                    "PPO: as many prompts x 1)", fontsize=9)
     right.grid(alpha=0.3)
     right.legend(fontsize=8)
     fig.tight_layout()
@@ -151,9 +168,28 @@ def run_srl(work: Path, common: dict, data, args, seed: int) -> dict:
     seconds = time.perf_counter() - began
     metrics = read_metrics(out)
     return {"seed": seed, "train_s": seconds, "validation": evaluate(out / "adapter", data, args),
+            # every group sampled, refills included: the kept ones are (1 - fraction filtered) of them
+            "completion_tokens": round(sum(m["completion_len_mean"] * 8 * m["groups_kept"] / (1 - m["fraction_filtered"])
+                                           for m in metrics)),
             "train_reward_by_step": [round(m["reward_mean"], 4) for m in metrics],
             "format_error_rate_by_step": [round(m["format_error_rate"], 4) for m in metrics],
             "fraction_filtered_by_step": [round(m["fraction_filtered"], 4) for m in metrics]}
+
+
+def run_ppo(work: Path, common: dict, data, args, seed: int) -> dict:
+    """PPO from the SFT adapter at SRL's sample budget: as many steps, each as many samples."""
+    out = work / f"ppo-seed{seed}"
+    began = time.perf_counter()
+    train_ppo(load_config("ppo", None, {**common, "seed": seed, "out": str(out), "init_from": str(work / "sft"),
+                                        "max_steps": args.srl_steps, "lr": args.ppo_lr, "batch_prompts": args.srl_batch_prompts * 8,
+                                        "generation_batch_prompts": 16, "max_new_tokens": args.max_new_tokens,
+                                        "temperature": TEMPERATURE, "ppo_epochs": 2, "minibatch_size": 16, "log_kl": False}))
+    seconds = time.perf_counter() - began
+    metrics = read_metrics(out)
+    return {"seed": seed, "train_s": seconds, "validation": evaluate(out / "adapter", data, args),
+            "completion_tokens": round(sum(m["completion_len_mean"] * args.srl_batch_prompts * 8 for m in metrics)),
+            "train_reward_by_step": [round(m["reward_mean"], 4) for m in metrics],
+            "explained_variance_by_step": [round(m["explained_variance"], 4) for m in metrics]}
 
 
 def show(name: str, r: dict) -> None:
@@ -173,10 +209,15 @@ def main() -> None:
     parser.add_argument("--max-new-tokens", type=int, default=256)
     parser.add_argument("--sft-lr", type=float, default=5e-3)
     parser.add_argument("--srl-lr", type=float, default=1e-3)
+    parser.add_argument("--ppo-lr", type=float, default=1e-3, help="as SRL's: the critic's head starts at 0 and needs it")
+    parser.add_argument("--reduced", action="store_true", help="small sizes: SFT 60 steps, 3 steps of 2 x 8 samples, "
+                        "128 new tokens, 2 evaluation samples (noisy figures, ~4x faster)")
     parser.add_argument("--eval-samples", type=int, default=8, help="sampled completions per validation prompt")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (1 suits a shared machine)")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     args = parser.parse_args()
+    if args.reduced:
+        args.sft_steps, args.srl_steps, args.srl_batch_prompts, args.max_new_tokens, args.eval_samples = 60, 3, 2, 128, 2
     torch.set_num_threads(args.threads)
     began = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="srl-learning-") as tmp:
@@ -198,11 +239,15 @@ def main() -> None:
         sft = evaluate(work / "sft" / "adapter", data, args)
         show("after SFT", sft)
 
-        runs = []
+        runs, ppo_runs = [], []
         for seed in args.srl_seeds:
             runs.append(run_srl(work, common, data, args, seed))
             runs[-1]["sampled_gain_over_sft"] = paired_gain(runs[-1]["validation"], sft)
             show(f"after SFT then SRL (seed {seed})", runs[-1]["validation"])
+            ppo_runs.append(run_ppo(work, common, data, args, seed))
+            ppo_runs[-1]["sampled_gain_over_sft"] = paired_gain(ppo_runs[-1]["validation"], sft)
+            ppo_runs[-1]["sampled_gain_over_srl"] = paired_gain(ppo_runs[-1]["validation"], runs[-1]["validation"])
+            show(f"after SFT then PPO (seed {seed})", ppo_runs[-1]["validation"])
         steps = {"train": len(data["train"]), "validation": len(data["validation"])}
 
     gains = [r["sampled_gain_over_sft"]["mean"] for r in runs]
@@ -210,9 +255,16 @@ def main() -> None:
         "trajectories": n_trajectories,
         "steps": steps,
         "validation_reward": {"untrained": untrained["greedy"], "sft": sft["greedy"],
-                              "srl": statistics.fmean(r["validation"]["greedy"] for r in runs)},
+                              "srl": statistics.fmean(r["validation"]["greedy"] for r in runs),
+                              "ppo": statistics.fmean(r["validation"]["greedy"] for r in ppo_runs)},
         "validation_reward_sampled": {"untrained": untrained["sampled"], "sft": sft["sampled"],
-                                      "srl": statistics.fmean(r["validation"]["sampled"] for r in runs)},
+                                      "srl": statistics.fmean(r["validation"]["sampled"] for r in runs),
+                                      "ppo": statistics.fmean(r["validation"]["sampled"] for r in ppo_runs)},
+        "ppo_sampled": spread([r["validation"]["sampled"] for r in ppo_runs]),
+        "ppo_greedy": spread([r["validation"]["greedy"] for r in ppo_runs]),
+        "ppo_sampled_gain_over_sft": spread([r["sampled_gain_over_sft"]["mean"] for r in ppo_runs]),
+        "ppo_sampled_gain_over_srl": spread([r["sampled_gain_over_srl"]["mean"] for r in ppo_runs]),
+        "completion_tokens": {"srl": [r["completion_tokens"] for r in runs], "ppo": [r["completion_tokens"] for r in ppo_runs]},
         "srl_raises_over_sft": {"sampled": statistics.fmean(gains) > 0,
                                 "greedy": statistics.fmean(r["validation"]["greedy"] for r in runs) > sft["greedy"]},
         "srl_sampled_gain_over_sft": spread(gains),
@@ -221,14 +273,17 @@ def main() -> None:
         "untrained": untrained,
         "sft": sft,
         "srl_runs": runs,
+        "ppo_runs": ppo_runs,
         "settings": vars(args) | {"out": str(args.out), "temperature": TEMPERATURE},
-        "timings_s": timings | {"srl_s": [round(r["train_s"], 1) for r in runs], "total": time.perf_counter() - began},
+        "timings_s": timings | {"srl_s": [round(r["train_s"], 1) for r in runs],
+                                 "ppo_s": [round(r["train_s"], 1) for r in ppo_runs], "total": time.perf_counter() - began},
         "cpu_count": os.cpu_count(),
     }
     atomic.write_json(args.out / "learning.json", results)
     plot(results, args.out / "learning.png")
     print(json.dumps({k: results[k] for k in ("validation_reward", "validation_reward_sampled", "srl_raises_over_sft",
-                                              "srl_sampled_gain_over_sft", "timings_s")}, indent=2))
+                                              "srl_sampled_gain_over_sft", "ppo_sampled", "ppo_sampled_gain_over_sft",
+                                              "ppo_sampled_gain_over_srl", "completion_tokens", "timings_s")}, indent=2))
 
 
 if __name__ == "__main__":

@@ -12,6 +12,9 @@ import statistics
 import time
 from pathlib import Path
 
+# Run as a script, benchmarks/ is on the path: the fresh-container baseline is sandbox_latency's own.
+from sandbox_latency import fresh_container_times, repo_image
+
 from srl_swe.atomic import write_json
 from srl_swe.sandbox import DockerSandbox, DockerSandboxConfig
 from srl_swe.sandbox.engine import docker_client
@@ -57,31 +60,13 @@ def warm_resets(image: str, episode: list[str], as_root: str, n: int) -> tuple[l
     return samples, sb
 
 
-def fresh_containers(image: str, n: int) -> list[float]:
-    """The alternative to reset(): throw the container away and start another (shell ready)."""
-    samples = []
-    for _ in range(n):
-        start = time.perf_counter()
-        with DockerSandbox(DockerSandboxConfig(image=image)) as sb:
-            sb.run("true")
-            samples.append(time.perf_counter() - start)
-    return samples
-
-
-def repo_image(base: str) -> str:
-    with DockerSandbox(DockerSandboxConfig(image=base)) as sb:
-        sb.run(REPO)
-        docker_client().containers.get(sb.container_id).commit(repository="srl-swe/bench-reset", tag="latest")
-    return "srl-swe/bench-reset:latest"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--episodes", type=int, default=15)
     parser.add_argument("--out", type=Path, default=RESULTS / "reset.json")
     args = parser.parse_args()
 
-    image = repo_image(ensure_base(log=lambda _m: None))
+    image = repo_image(ensure_base(log=lambda _m: None), REPO, "srl-swe/bench-reset")
     try:
         typical, sb = warm_resets(image, TYPICAL, "", args.episodes)
         source, typical_stats = sb.changes_source, sb.stats
@@ -89,7 +74,7 @@ def main() -> None:
         adversarial, sb = warm_resets(image, ADVERSARIAL, AS_ROOT, args.episodes)
         adversarial_stats = sb.stats
         sb.close()
-        fresh = fresh_containers(image, args.episodes)
+        fresh = fresh_container_times(image, args.episodes)
     finally:
         docker_client().images.remove(image, force=True)
 

@@ -70,13 +70,13 @@ def fresh_container_times(image: str, n: int) -> list[float]:
     return samples
 
 
-def repo_image(base: str) -> str:
+def repo_image(base: str, script: str = SMALL_REPO, name: str = "srl-swe/bench-repo") -> str:
     """A throwaway image with a small committed repo in /testbed (so both sides see the same repo)."""
     with DockerSandbox(DockerSandboxConfig(image=base)) as sb:
-        sb.run(SMALL_REPO)
+        sb.run(script)
         container = docker_client().containers.get(sb.container_id)
-        container.commit(repository="srl-swe/bench-repo", tag="latest")
-    return "srl-swe/bench-repo:latest"
+        container.commit(repository=name, tag="latest")
+    return f"{name}:latest"
 
 
 def main() -> None:

@@ -3,7 +3,9 @@ engine is a setup error (run `scripts/ensure-docker`), not a skip."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
+from collections.abc import Iterator
 
 import pytest
 
@@ -28,15 +30,29 @@ _REPO_SCRIPT = (
 )
 
 
+@contextlib.contextmanager
+def image_after(base_image: str, prepare) -> Iterator[str]:
+    """An image of a container from `base_image` after `prepare(sandbox)`, removed afterwards: a
+    warm reset returns to the image, so a test repo that reset must keep has to live there."""
+    with DockerSandbox(DockerSandboxConfig(image=base_image)) as sb:
+        prepare(sb)
+        tag = f"srl-swe/test-repo:{uuid.uuid4().hex[:12]}"
+        docker_client().containers.get(sb.container_id).commit(*tag.split(":"))
+    try:
+        yield tag
+    finally:
+        docker_client().images.remove(tag, force=True)
+
+
 @pytest.fixture(scope="session")
 def repo_image(base_image):
     """The base image plus a committed repo in /testbed; removed after the session."""
-    with DockerSandbox(DockerSandboxConfig(image=base_image)) as sb:
-        assert sb.run(_REPO_SCRIPT).exit_code == 0
-        tag = f"srl-swe/test-repo:{uuid.uuid4().hex[:12]}"
-        docker_client().containers.get(sb.container_id).commit(*tag.split(":"))
-    yield tag
-    docker_client().images.remove(tag, force=True)
+    with image_after(base_image, lambda sb: _check(sb.run(_REPO_SCRIPT))) as tag:
+        yield tag
+
+
+def _check(result) -> None:
+    assert result.exit_code == 0, result.output
 
 
 @pytest.fixture

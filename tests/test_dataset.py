@@ -18,6 +18,7 @@ from srl_swe.srl.sft import export_sft
 from srl_swe.tools.actions import canonical
 from srl_swe.trajectories.importers import import_paths
 from srl_swe.trajectories.schema import write_jsonl
+from tests.test_importers import FIRST_SAMPLES
 
 DATA = Path(__file__).parent / "data" / "trajectories"
 COLUMNS = ["prompt", "expert_action", "task_id", "step", "n_steps", "thought"]
@@ -25,7 +26,7 @@ COLUMNS = ["prompt", "expert_action", "task_id", "step", "n_steps", "thought"]
 
 @pytest.fixture(scope="module")
 def trajectories():
-    loaded, report = import_paths([DATA])
+    loaded, report = import_paths(FIRST_SAMPLES)
     assert len(loaded) == 6 and not report.skipped
     return loaded
 
@@ -128,7 +129,7 @@ def test_sft_export_with_and_without_thoughts(tmp_path, trajectories):
 
 def test_cli_build_from_files_and_from_bundled_tasks(tmp_path, trajectories, monkeypatch):
     runner = CliRunner()
-    result = runner.invoke(app, ["data", "build", "--trajectories", str(DATA), "--out", str(tmp_path / "a"),
+    result = runner.invoke(app, ["data", "build", "--trajectories", *map(str, FIRST_SAMPLES), "--out", str(tmp_path / "a"),
                                  "--history-window", "all", "--sft", str(tmp_path / "sft.jsonl"), "--no-sft-thoughts"])
     assert result.exit_code == 0, result.output
     assert len(datasets.load_from_disk(str(tmp_path / "a"))["validation"]) == 5 and "wrote 6 SFT conversations" in result.output

@@ -9,22 +9,25 @@ from srl_swe.sandbox import DockerSandbox, DockerSandboxConfig
 from srl_swe.tools.actions import bash, make_action, submit
 from srl_swe.tools.editor import Editor
 from srl_swe.tools.execute import NO_OUTPUT, ToolRunner
+from tests.conftest import image_after
 
 SOURCE = "def add(a, b):\n    return a - b\n\n\ndef sub(a, b):\n    return a - b\n"
 
 
+def _make_repo(sb) -> None:
+    setup = (
+        "cd /testbed && git init -q && git config user.email t@t && git config user.name t && "
+        "mkdir -p pkg/sub/deep .hidden && touch pkg/sub/deep/x.py .hidden/h pkg/sub/leaf.py"
+    )
+    assert sb.run(setup).exit_code == 0
+    sb.write_file("/testbed/pkg/calc.py", SOURCE)
+    assert sb.run("cd /testbed && git add -A && git commit -qm base").exit_code == 0
+
+
 @pytest.fixture(scope="module")
 def repo_box(base_image):
-    with DockerSandbox(DockerSandboxConfig(image=base_image)) as sb:
-        setup = (
-            "cd /testbed && git init -q && git config user.email t@t && git config user.name t && "
-            "mkdir -p pkg/sub/deep .hidden && touch pkg/sub/deep/x.py .hidden/h pkg/sub/leaf.py"
-        )
-        assert sb.run(setup).exit_code == 0
-        sb.write_file("/testbed/pkg/calc.py", SOURCE)
-        assert sb.run("cd /testbed && git add -A && git commit -qm base").exit_code == 0
-        # a sandbox records its base commit at start; this repo was made after, so record it here
-        sb.base_commit = sb.run("git -C /testbed rev-parse HEAD").output.strip()
+    # reset() returns to the image, so the repo is committed into one.
+    with image_after(base_image, _make_repo) as image, DockerSandbox(DockerSandboxConfig(image=image)) as sb:
         yield sb
 
 

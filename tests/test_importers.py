@@ -10,14 +10,17 @@ import pytest
 from typer.testing import CliRunner
 
 from srl_swe.cli.main import app
+from srl_swe.errors import FormatError
 from srl_swe.tools.actions import Action, bash, submit
 from srl_swe.trajectories.importers import ImportReport, import_file, import_paths
-from srl_swe.trajectories.importers.common import MAX_OBSERVATION_CHARS, SkipRecord
+from srl_swe.trajectories.importers.common import MAX_OBSERVATION_CHARS
 from srl_swe.trajectories.importers.detect import by_name, by_record
-from srl_swe.trajectories.importers.swe_agent import action_from_command
+from srl_swe.trajectories.importers.swe_agent_commands import action_from_command
 from srl_swe.trajectories.schema import read_jsonl
 
 DATA = Path(__file__).parent / "data" / "trajectories"
+# The first sample files; tests whose figures were measured on them (datasets, reward bounds) read only these.
+FIRST_SAMPLES = [DATA / n for n in ("demo__calc-1.traj", "demo__calc-1.traj.json", "messages.jsonl", "openhands.jsonl", "swe_smith.jsonl")]
 PROBLEM_HEAD = "calc.add returns the difference of its arguments instead of their sum."
 EDIT = Action(name="str_replace_editor", arguments={"command": "str_replace", "path": "/testbed/calc.py", "old_str": "    return a - b", "new_str": "    return a + b"})
 EXPERT_ACTIONS = [
@@ -56,8 +59,9 @@ def test_swe_agent_command_lines_without_tool_calls():
         "command": "insert", "path": "/testbed/a.py", "insert_line": 3, "new_str": "--verbose"}
     assert action_from_command("submit") == submit()
     assert action_from_command("ls -la /testbed") == bash("ls -la /testbed")
-    with pytest.raises(SkipRecord, match="open"):
-        action_from_command("open calc.py 10")
+    assert action_from_command('open "calc.py" 10') == Action(name="open", arguments={"path": "calc.py", "line_number": 10})
+    with pytest.raises(FormatError, match="at most 2"):
+        action_from_command("open calc.py 10 20")
 
 
 def test_swe_smith_jsonl_leaves_out_a_turn_without_action():
@@ -68,7 +72,7 @@ def test_swe_smith_jsonl_leaves_out_a_turn_without_action():
     assert first.steps[0].observation.startswith("Here's the files")  # the OBSERVATION: prefix is gone
     assert (first.task_id, first.outcome.resolved, second.task_id, second.outcome.resolved) == ("demo__calc-1", True, "demo__calc-2", False)
     assert first.source == "swe-smith" and first.problem_statement.startswith(PROBLEM_HEAD)
-    assert [(str(n.where), n.kind) for n in report.notes] == [(f"{DATA / 'swe_smith.jsonl'}:1", "turn without a valid action left out")]
+    assert [(str(n.where), n.kind) for n in report.dropped] == [(f"{DATA / 'swe_smith.jsonl'}:1", "turn without a valid action")]
 
 
 def test_mini_swe_agent_traj_json():
@@ -78,10 +82,11 @@ def test_mini_swe_agent_traj_json():
         bash("ls -R /testbed"), bash("grep -rn 'def add' /testbed"), bash("sed -i 's/return a - b/return a + b/' /testbed/calc.py"),
         bash("cd /testbed && python -m pytest -q tests"), submit()]
     assert t.steps[0].thought == THOUGHTS[0]  # "THOUGHT:" prefix dropped
-    assert t.steps[2].observation == "Your command ran successfully and did not produce any output."
-    assert t.steps[3].observation == "F.\nFAILED tests/test_calc.py::test_add\n[exit code 1]"
+    # observations verbatim: what the agent saw, return code and all
+    assert t.steps[2].observation == "<returncode>0</returncode>\n<output>\n\n</output>"
+    assert t.steps[3].observation == "<returncode>1</returncode>\n<output>\nF.\nFAILED tests/test_calc.py::test_add\n</output>"
     assert t.problem_statement.startswith(PROBLEM_HEAD) and "Consider the following" not in t.problem_statement
-    assert t.outcome.diff.startswith("diff --git") and [n.kind for n in report.notes] == ["turn without a valid action left out"]
+    assert t.outcome.diff.startswith("diff --git") and [n.kind for n in report.dropped] == ["turn without a valid action"]
 
 
 def test_mini_swe_agent_bare_message_list(tmp_path):
@@ -117,7 +122,7 @@ def test_detection_by_name_and_shape():
     assert by_record(json.loads((DATA / "demo__calc-1.traj").read_text())) == "swe-agent"
     assert by_record({"foo": 1}) is None
     _, report = import_paths([DATA])
-    assert dict(report.formats) == {"swe-agent": 1, "swe-smith": 2, "mini-swe-agent": 1, "openhands": 1, "messages": 1}
+    assert dict(report.formats) == {"swe-agent": 5, "swe-smith": 2, "mini-swe-agent": 4, "openhands": 3, "messages": 1}
 
 
 def test_bad_records_are_reported_with_file_and_line(tmp_path):
@@ -159,8 +164,8 @@ def test_cli_import_writes_srl_swe_jsonl(tmp_path):
     result = CliRunner().invoke(app, ["data", "import", str(DATA), "--out", str(out)])
     assert result.exit_code == 0, result.output
     trajectories = list(read_jsonl(out))
-    assert len(trajectories) == 6 and "imported 6 trajectories" in result.output
+    assert len(trajectories) == 15 and "imported 15 trajectories" in result.output
     again, report = import_paths([out])  # srl-swe's own format reads back unchanged
-    assert again == trajectories and dict(report.formats) == {"srl-swe": 6}
+    assert again == trajectories and dict(report.formats) == {"srl-swe": 15}
     bad = CliRunner().invoke(app, ["data", "import", str(DATA / "messages.jsonl"), "--format", "nope", "--out", str(out)])
     assert bad.exit_code == 1 and "Unknown trajectory format" in bad.output

@@ -21,6 +21,12 @@ sb = DockerSandbox(DockerSandboxConfig(image=sys.argv[1]))
 print(run_id(), flush=True)
 if sys.argv[2] == "crash":
     os._exit(9)  # no cleanup at all, as after a SIGKILL
+if sys.argv[2] == "untracked":  # created by a thread that an interrupt unwound before it tracked it
+    from srl_swe.sandbox.engine import docker_client
+    from srl_swe.sandbox.lifecycle import labels
+    docker_client().containers.run(sys.argv[1], ["sleep", "infinity"], detach=True, labels=labels())
+    print("made", flush=True)
+    sys.exit(0)
 time.sleep(60)
 """
 
@@ -60,3 +66,10 @@ def test_prune_leaves_live_runs_alone(sandbox):
     assert result.exit_code == 0
     assert sandbox.is_alive()
     assert sandbox.run("echo still here").output == "still here\n"
+
+
+def test_exit_removes_the_runs_untracked_containers(base_image):
+    proc, run = _start_child(base_image, "untracked")
+    assert proc.stdout.readline().strip() == "made"
+    assert proc.wait(timeout=60) == 0
+    assert _containers(run) == []

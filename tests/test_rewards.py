@@ -15,6 +15,7 @@ from srl_swe.srl.rewards import fast_format_reward, format_reward, similarity_re
 from srl_swe.srl.similarity import PARALLEL_MIN_PAIRS, ratio, ratios, ratios_to
 from srl_swe.tools.actions import bash, canonical, make_action
 from srl_swe.trajectories.importers import import_paths
+from tests.test_importers import FIRST_SAMPLES
 
 DATA = Path(__file__).parent / "data"
 EXPERT = canonical(bash("grep -rn 'def add' /testbed"))
@@ -24,7 +25,7 @@ CALL = "<function=bash>\n<parameter=command>grep -rn 'def add' /testbed</paramet
 def corpus() -> list[str]:
     """Real-looking SWE actions (tests/data/actions.jsonl) and every action of the sample trajectories."""
     actions = {canonical(make_action(**json.loads(line))) for line in (DATA / "actions.jsonl").read_text().splitlines()}
-    trajectories, _ = import_paths([DATA / "trajectories"])
+    trajectories, _ = import_paths(FIRST_SAMPLES)  # the files the bounds below were measured on
     actions |= {canonical(s.action) for t in trajectories for s in t.steps}
     return sorted(actions)
 

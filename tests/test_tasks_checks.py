@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from srl_swe.errors import TaskCheckFailed
+from srl_swe.errors import TaskCheckFailed, TaskError
 from srl_swe.tasks.checks import check_collected, check_ran, first_error
 from srl_swe.tasks.register import split_statuses
 from srl_swe.tasks.runners.base import CollectionError
@@ -79,3 +79,10 @@ def test_first_error_line():
                                             ("tests/helpers.py", False), ("src/test_utils.txt", False)])
 def test_test_modules_of_a_test_patch(path, is_module):
     assert is_test_module(path) is is_module
+
+
+def test_a_corrupt_report_line_before_the_last_is_an_error():
+    text = report({"id": "t.py::a", "when": "call", "outcome": "passed", "xfail": False}) + "garbage\n" + report(
+        {"id": "t.py::b", "when": "call", "outcome": "passed", "xfail": False})
+    with pytest.raises(TaskError, match="line 2 of the pytest report is not JSON"):
+        RUNNER.parse("", text)

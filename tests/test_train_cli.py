@@ -58,3 +58,23 @@ def test_bad_input_is_one_clear_line(tmp_path, args, message):
     assert result.exit_code == 1
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("error:") and message in lines[0], result.output
+
+
+def test_preset_by_device_sizes_the_run_and_the_summary_says_where_results_went(tmp_path):
+    from srl_swe.train.config import default_preset, load_config
+
+    assert default_preset() == ("paper" if torch.cuda.is_available() else "cpu-demo")
+    demo, paper = load_config("srl", preset="cpu-demo"), load_config("srl", preset="paper")
+    assert (demo.batch_prompts, demo.group_size, demo.max_new_tokens) == (4, 8, 192)
+    assert (paper.batch_prompts, paper.group_size, paper.max_new_tokens) == (512, 8, 512)  # the paper's
+    assert load_config("srl", overrides={"batch_prompts": 2}, preset="cpu-demo").batch_prompts == 2  # options win
+    data, run = save_stepwise(tmp_path / "data"), tmp_path / "run"
+    result = train("sft", "--model", "tiny", "--data", str(data), "--out", str(run), "--max-steps", "1")
+    assert result.exit_code == 0, result.output
+    chosen = default_preset()
+    assert f"preset {chosen} (chosen by device): lr=" in result.output
+    assert "batch_size=" in result.output and "max_steps=1" in result.output
+    assert f"run directory: {run}" in result.output and f"adapter: {run / 'adapter'}" in result.output
+    assert (run / "adapter").is_dir() and (run / "metrics.jsonl").is_file()
+    bad = train("srl", "--preset", "huge", "--out", str(tmp_path / "x"))
+    assert bad.exit_code == 1 and "Unknown preset 'huge'; known: paper, cpu-demo" in bad.output

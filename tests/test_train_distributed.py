@@ -42,7 +42,8 @@ def test_two_processes_take_the_same_sft_steps_as_one(stepwise_data, tmp_path):
     finally:
         torch.set_num_threads(previous)
     sets = [arg for key, value in settings.items() for arg in ("--set", f"{key}={value}")]
-    torchrun("-m", "srl_swe", "train", "sft", "--model", "tiny", "--out", str(tmp_path / "two"), *sets)
+    # The CLI's default preset follows the device; the one-process run above used load_config's `paper`.
+    torchrun("-m", "srl_swe", "train", "sft", "--model", "tiny", "--preset", "paper", "--out", str(tmp_path / "two"), *sets)
 
     one, two = read_metrics(tmp_path / "one"), read_metrics(tmp_path / "two")
     assert [m["world_size"] for m in two] == [2, 2] and "world_size" not in one[0]

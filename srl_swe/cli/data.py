@@ -6,6 +6,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
+from rich.table import Table
 
 from srl_swe.cli.common import console, fail, friendly, out
 from srl_swe.trajectories.importers import FORMATS, ImportReport, import_paths
@@ -14,9 +16,19 @@ from srl_swe.trajectories.schema import write_jsonl
 app = typer.Typer(help="Expert trajectories and the SRL dataset: import, build, record.", no_args_is_help=True)
 
 FORMAT_HELP = f"auto, or one of: {', '.join(FORMATS)}."
+STRICT_HELP = "Fail (and write nothing) when any record is skipped or any step dropped."
 
 
 def show_report(report: ImportReport, limit: int) -> None:
+    """The per-source table (records, steps kept, steps dropped with each reason), the totals,
+    and the first `limit` entries with file, line and reason."""
+    header, *rows = report.table()
+    table = Table(box=None, highlight=False)
+    for name in header:
+        table.add_column(name, overflow="fold")
+    for row in rows:
+        table.add_row(*(escape(cell) for cell in row))
+    console.print(table)
     console.print(report.summary(), highlight=False)
     for line in report.details(limit):
         console.print(f"  {line}", style="yellow", highlight=False, markup=False)
@@ -40,23 +52,29 @@ def import_(
     files: Annotated[list[Path], typer.Argument(help="Trajectory files or folders (searched recursively).")],
     output: Annotated[Path, typer.Option("--out", help="srl-swe trajectory JSONL to write.")],
     format: str = typer.Option("auto", "--format", help=FORMAT_HELP),
-    show: int = typer.Option(20, "--show", help="How many skipped records to list."),
+    show: int = typer.Option(20, "--show", help="How many skipped records and dropped steps to list."),
+    strict: bool = typer.Option(False, "--strict", help=STRICT_HELP),
 ) -> None:
-    """Convert trajectories from SWE-agent, SWE-smith, mini-swe-agent, OpenHands / SWE-Gym or
-    OpenAI-chat files into srl-swe's JSONL. Records that do not parse are skipped and listed."""
+    """Convert trajectories from SWE-agent (.traj, windowed tools included), SWE-smith,
+    mini-swe-agent 1.x/2.x, OpenHands / SWE-Gym or OpenAI-chat files (JSON, JSON arrays, JSONL,
+    .gz; folders and glob patterns) into srl-swe's JSONL. Every record skipped and every step
+    dropped is counted per source, with its reason."""
     trajectories, report = import_paths(files, format)
     show_report(report, show)
+    if strict:
+        report.check_strict()
     if not trajectories:
         fail("No trajectory could be imported; see the reasons above (or force a format with --format).")
     write_jsonl(output, trajectories)
     out.print(f"wrote {len(trajectories)} trajectories to {output}", highlight=False)
 
 
-@app.command("build")
+@app.command("build", context_settings={"allow_extra_args": True})
 @friendly
 def build(
+    ctx: typer.Context,
     output: Annotated[Path, typer.Option("--out", help="Folder for the dataset (replaced if it holds one).")],
-    trajectories: Annotated[list[Path] | None, typer.Option("--trajectories", help="Files or folders (default: the bundled tasks' experts).")] = None,
+    trajectories: Annotated[list[Path] | None, typer.Option("--trajectories", help="Files, folders or globs, one or several after the flag (default: the bundled tasks' experts).")] = None,
     history_window: str = typer.Option("2", "--history-window", help="Earlier expert steps in each prompt, or 'all'."),
     only_resolved: bool = typer.Option(False, "--only-resolved", help="Keep only trajectories that resolved their task."),
     val_fraction: float = typer.Option(0.05, "--val-fraction", help="Share of trajectories held out for validation."),
@@ -67,6 +85,7 @@ def build(
     sft_style: str = typer.Option("tool_calls", "--sft-style", help="tool_calls (OpenAI) or text (the env's own turns)."),
     show: int = typer.Option(20, "--show", help="How many skipped records to list."),
     tasks_dir: Annotated[Path | None, typer.Option("--tasks-dir", help="Task registry: the default experts, and each task's workdir for the prompts (default: the project's tasks/).")] = None,
+    strict: bool = typer.Option(False, "--strict", help=STRICT_HELP),
 ) -> None:
     """Expand expert trajectories into one SRL instance per step and save a Hugging Face dataset
     (train / validation split by trajectory), loadable with `datasets.load_from_disk`."""
@@ -75,11 +94,16 @@ def build(
     from srl_swe.srl.sft import export_sft
 
     window = parse_window(history_window)
-    sources = list(trajectories or bundled_expert_files(tasks_dir))
+    if ctx.args and not trajectories:
+        fail(f"Unexpected argument(s) {' '.join(ctx.args)}; trajectory files go after --trajectories.")
+    # `--trajectories A B`: click gives the flag one value; the files after it arrive as extra arguments.
+    sources = [*(trajectories or []), *map(Path, ctx.args)] or list(bundled_expert_files(tasks_dir))
     if not sources:
         fail("No --trajectories given and no bundled task has an expert trajectory (tasks/*/trajectories/expert.jsonl).")
     loaded, report = import_paths(sources, format)
     show_report(report, show)
+    if strict:
+        report.check_strict()
     built = build_dataset(loaded, output, window, only_resolved, val_fraction, seed, progress=True, tasks_dir=tasks_dir)
     rows = ", ".join(f"{name} {len(split)}" for name, split in built.items())
     out.print(f"wrote {output}: {rows} instances from {len(loaded)} trajectories", highlight=False)
@@ -124,3 +148,42 @@ def record(
     result = collect(wanted, teacher, attempts, tasks_dir, first_success, tools, on_attempt=show, **settings)
     write_jsonl(output, result.kept)
     out.print(f"kept {len(result.kept)} of {len(result.attempts)} trajectories (resolving ones) in {output}", highlight=False)
+
+
+@app.command("verify")
+@friendly
+def verify(
+    files: Annotated[list[Path], typer.Argument(help="Imported trajectories (any format `data import` reads).")],
+    output: Annotated[Path, typer.Option("--out", help="Where to write the trajectories with outcome.resolved set.")],
+    tasks_dir: Annotated[Path | None, typer.Option("--tasks", help="Task registry holding each trajectory's task (default: the project's tasks/).")] = None,
+    repo_root: Annotated[str | None, typer.Option("--repo-root", help="The original agent's repo root (default: found in the actions, e.g. /testbed or /workspace/<repo>).")] = None,
+    format: str = typer.Option("auto", "--format", help=FORMAT_HELP),
+    show: int = typer.Option(5, "--show", help="How many observation differences to list per trajectory."),
+) -> None:
+    """Replay each trajectory on its registered task: check that every step runs as recorded
+    (observations compared, differences listed), grade the final diff, and write the
+    trajectories with outcome.resolved set; `data build --only-resolved` then keeps the verified."""
+    from srl_swe.agents.verify import verify as replay
+    from srl_swe.tasks.registry import list_tasks
+
+    trajectories, report = import_paths(files, format)
+    show_report(report, show)
+    registered = set(list_tasks(tasks_dir))
+    missing = sorted({t.task_id for t in trajectories} - registered)
+    if missing:
+        fail(f"No registered task for {', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''} in "
+             f"{tasks_dir or 'tasks/'}; register them (srl-swe tasks register) or pass --tasks.")
+    table = Table("task", "steps", "as recorded", "resolved", "repo root", box=None, highlight=False)
+    verified = []
+    for n, trajectory in enumerate(trajectories, 1):
+        with console.status(f"replaying {n}/{len(trajectories)}: {trajectory.task_id}"):
+            result = replay(trajectory, tasks_dir, repo_root)
+        verified.append(result.trajectory)
+        table.add_row(escape(trajectory.task_id), str(result.steps_run), f"{result.steps_matching}/{len(trajectory.steps)}",
+                      "yes" if result.resolved else "no", escape(result.root or "-"))
+        for line in result.differences[:show]:
+            console.print(f"  {trajectory.task_id}: {line}", style="yellow", highlight=False, markup=False)
+    console.print(table)
+    write_jsonl(output, verified)
+    resolved = sum(bool(t.outcome.resolved) for t in verified)
+    out.print(f"wrote {len(verified)} trajectories to {output}: {resolved} resolved", highlight=False)

@@ -81,19 +81,22 @@ def rollout_group(
     policy: Policy,
     *,
     task_id: str | None = None,
+    task_ids: Sequence[str] | None = None,
     seed: int | None = None,
     max_turns: int | None = None,
     max_tokens: int | None = None,
     deadline: Deadline | None = None,
     on_turn: OnTurn | None = None,
 ) -> list[Episode]:
-    """One episode per env, all of `task_id` (default: each env's own), stepped in lockstep.
-    `seed`: the first env's reset seed (env k gets seed + k). `max_turns` / `max_tokens`: stop an
-    episode after that many turns / completion tokens (counted where the policy gives its tokens).
-    `deadline`: checked before every turn. `on_turn(episode, turn)`: after each recorded turn."""
+    """One episode per env, all of `task_id` or each of its own `task_ids[k]` (default: each env's
+    own task), stepped in lockstep. `seed`: the first env's reset seed (env k gets seed + k).
+    `max_turns` / `max_tokens`: stop an episode after that many turns / completion tokens (counted
+    where the policy gives its tokens). `deadline`: checked before every turn. `on_turn(episode,
+    turn)`: after each recorded turn."""
+    tasks = _tasks_per_env(len(envs), task_id, task_ids)
     episodes, prompts = [], []
-    for k, env in enumerate(envs):
-        _, info = env.reset(seed=None if seed is None else seed + k, options={"task_id": task_id} if task_id else None)
+    for k, (env, task) in enumerate(zip(envs, tasks, strict=True)):
+        _, info = env.reset(seed=None if seed is None else seed + k, options={"task_id": task} if task else None)
         episodes.append(Episode(task_id=info["task_id"], messages=info["messages"]))
         prompts.append(info["messages"])
     for episode in episodes:  # a limit of 0 turns ends the episode before it starts
@@ -110,6 +113,16 @@ def rollout_group(
             _apply_loop_limits(episodes[i], max_turns, max_tokens)
         live = [i for i in live if not _ended(episodes[i])]
     return episodes
+
+
+def _tasks_per_env(n: int, task_id: str | None, task_ids: Sequence[str] | None) -> list[str | None]:
+    if task_ids is None:
+        return [task_id] * n
+    if task_id is not None:
+        raise ValueError("Give task_id (one task for every env) or task_ids (one per env), not both.")
+    if len(task_ids) != n:
+        raise ValueError(f"{len(task_ids)} task ids for {n} envs: give one per env.")
+    return list(task_ids)
 
 
 def _act(policy: Policy, batch: list[list[dict]]) -> list[Reply]:

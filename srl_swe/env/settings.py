@@ -12,7 +12,7 @@ from srl_swe import paths
 from srl_swe.errors import ConfigError
 from srl_swe.srl.prompts import DEFAULT_OBSERVATION_BUDGET, DEFAULT_SYSTEM_PROMPT
 from srl_swe.srl.turn import FORMAT_PENALTY
-from srl_swe.tools.schemas import TOOLS
+from srl_swe.tools.schemas import DEFAULT_TOOLS, TOOLS
 
 Mode = Literal["srl", "rlvr"]
 
@@ -24,7 +24,7 @@ class EnvSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     mode: Mode = "srl"
-    tools: list[str] = Field(default_factory=lambda: list(TOOLS))
+    tools: list[str] = Field(default_factory=lambda: list(DEFAULT_TOOLS))
     max_steps: int = Field(50, ge=1, description="Steps before the episode is truncated.")
     max_format_errors: int | None = Field(5, ge=1, description="Malformed actions before truncation; null: no limit.")
     step_timeout: float = Field(60.0, gt=0, description="Seconds one bash command may run.")

@@ -69,7 +69,7 @@ def iter_corpus(roots: Sequence[Path]) -> Iterator[str]:
     """Text of the roots' text files in a fixed order, then prompts and actions the model will see."""
     from srl_swe.srl.prompts import DEFAULT_SYSTEM_PROMPT
     from srl_swe.tools.actions import bash, canonical, make_action
-    from srl_swe.tools.schemas import TOOLS
+    from srl_swe.tools.schemas import DEFAULT_TOOLS, TOOLS
 
     total = 0
     for root in roots:
@@ -83,7 +83,7 @@ def iter_corpus(roots: Sequence[Path]) -> Iterator[str]:
             total += len(text)
             yield text
     yield DEFAULT_SYSTEM_PROMPT
-    yield json.dumps(list(TOOLS.values()))
+    yield json.dumps([TOOLS[n] for n in DEFAULT_TOOLS])
     yield canonical(bash("ls -la /testbed && python -m pytest -q"))
     yield canonical(make_action("str_replace_editor", {"command": "view", "path": "/testbed/setup.py"}))
     yield canonical(make_action("submit", {}))

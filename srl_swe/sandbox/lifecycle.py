@@ -7,6 +7,7 @@ import atexit
 import os
 import signal
 import socket
+import sys
 import threading
 import uuid
 import weakref
@@ -57,6 +58,20 @@ def untrack(sandbox: _Closable) -> None:
 def close_all() -> None:
     for sandbox in list(_live):
         sandbox.close()
+    if _installed:
+        _sweep()
+
+
+def _sweep() -> None:
+    """Remove this run's containers that no live sandbox holds: one created while an interrupt
+    unwound the thread that asked for it is never tracked, and would outlive the run."""
+    from srl_swe.sandbox.engine import docker_client
+
+    try:
+        prune(docker_client(), run=_RUN_ID)
+    except docker.errors.DockerException as exc:
+        print(f"srl-swe: could not check for containers left by run {_RUN_ID} ({exc}); "
+              "run 'srl-swe sandbox prune'.", file=sys.stderr)
 
 
 def _on_sigterm(signum, frame):

@@ -14,6 +14,7 @@ registry at the end, so a failure leaves nothing behind.
 from __future__ import annotations
 
 import tempfile
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -185,9 +186,7 @@ def _confirmed(test_ids: list[str], again: TestRun, log: Log) -> list[str]:
 
 
 def _counts(run: TestRun) -> str:
-    counts: dict[str, int] = {}
-    for status in run.statuses.values():
-        counts[status] = counts.get(status, 0) + 1
+    counts = Counter(run.statuses.values())
     return ", ".join(f"{n} {status.lower()}" for status, n in sorted(counts.items())) or "none"
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from srl_swe.errors import FormatError
-from srl_swe.tools.schemas import TOOLS, canonical_name, parameter_order
+from srl_swe.tools.schemas import DEFAULT_TOOLS, TOOLS, canonical_name, parameter_order
 
 _FUNCTION = re.compile(r"<function=([^>\s]+)>(.*?)</function>", re.DOTALL)
 _PARAMETER = re.compile(r"<parameter=([^>\s]+)>(.*?)</parameter>", re.DOTALL)
@@ -22,7 +22,7 @@ _THINK = re.compile(r"<think>(.*?)</think>", re.DOTALL)
 
 EXPECTED = (
     "Expected exactly one tool call, e.g.\n<function=bash>\n<parameter=command>ls</parameter>\n</function>\n"
-    f"Available tools: {', '.join(TOOLS)}."
+    f"Available tools: {', '.join(DEFAULT_TOOLS)}."
 )
 
 
@@ -79,6 +79,13 @@ def _coerce(tool: str, key: str, value: Any, spec: dict) -> Any:
     try:
         if kind == "integer":
             return int(value)
+        if kind == "boolean":
+            # SWE-agent writes flags as text (`True`); a JSON tool call sends a bool.
+            if isinstance(value, str) and value.lower() in ("true", "false"):
+                return value.lower() == "true"
+            if not isinstance(value, bool):
+                raise ValueError
+            return value
         if kind == "array":
             items = json.loads(value) if isinstance(value, str) else value
             if not isinstance(items, list):
@@ -98,9 +105,10 @@ def parse(text: str) -> Parsed:
     tool call, more than one, or a malformed one."""
     if not isinstance(text, str):
         raise FormatError("The response must be text. " + EXPECTED)
-    thought_match = _THINK.search(text)
-    functions = _FUNCTION.findall(text)
-    tool_calls = _TOOL_CALL.findall(text)
+    # Substring tests first: a regex scan of a long response for a tag it does not hold costs more.
+    thought_match = _THINK.search(text) if "<think>" in text else None
+    functions = _FUNCTION.findall(text) if "<function=" in text else []
+    tool_calls = _TOOL_CALL.findall(text) if "<tool_call>" in text else []
     if len(functions) + len(tool_calls) != 1:
         found = "no tool call" if not functions and not tool_calls else f"{len(functions) + len(tool_calls)} tool calls"
         raise FormatError(f"Found {found}. " + EXPECTED)

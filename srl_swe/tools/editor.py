@@ -78,6 +78,20 @@ class Editor:
         except OSError as exc:  # e.g. a parent path that is a file: the agent's mistake, told plainly
             return f"The editor could not complete `{command}` on {path}: {exc}"
 
+    # -- file access shared with SWE-agent's windowed tools ---------------------------------------
+    def inspect(self, path: str) -> tuple[str, str]:
+        """`path` (relative to the shell's cwd, symlinks resolved) and its kind: file, dir,
+        unreadable, other or missing."""
+        return self._stat(path, resolve=True)
+
+    def read_text(self, path: str) -> str:
+        """A UTF-8 file's text (EditorError otherwise)."""
+        return self._read(path)
+
+    def write_text(self, path: str, text: str) -> None:
+        """Rewrite an existing file in place (mode, owner and links kept); no undo history."""
+        self._write_bytes(path, text.encode("utf-8"), new=False)
+
     # -- paths -----------------------------------------------------------------------------------
     def _check_path(self, command: str, path: str) -> tuple[str, str]:
         if not path.startswith("/"):

@@ -1,4 +1,5 @@
-"""Running one parsed Action in a sandbox: bash in the persistent shell, the editor, submit.
+"""Running one parsed Action in a sandbox: bash in the persistent shell, the editor, SWE-agent's
+windowed tools, submit.
 The result is always an observation for the agent; a policy's bad call never raises here."""
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from pydantic import BaseModel, ConfigDict
 from srl_swe.sandbox.protocol import Sandbox
 from srl_swe.tools.actions import Action
 from srl_swe.tools.editor import Editor
-from srl_swe.tools.schemas import TOOLS
+from srl_swe.tools.schemas import DEFAULT_TOOLS
+from srl_swe.tools.windowed import NAMES as WINDOWED
+from srl_swe.tools.windowed import WindowedTools
 
 DEFAULT_COMMAND_TIMEOUT = 60.0
 NO_OUTPUT = "Your command ran successfully and did not produce any output."
@@ -43,17 +46,19 @@ def clean_output(text: str) -> str:
 
 
 class ToolRunner:
-    """The tools of one episode on one sandbox. `reset()` forgets the editor's undo history
-    (call it when the sandbox is reset)."""
+    """The tools of one episode on one sandbox. `reset()` forgets the editor's undo history and
+    the windowed tools' open file and window (call it when the sandbox is reset)."""
 
     def __init__(self, sandbox: Sandbox, command_timeout: float = DEFAULT_COMMAND_TIMEOUT, tools: list[str] | None = None):
         self.sandbox = sandbox
         self.command_timeout = command_timeout
-        self.tools = list(tools or TOOLS)
+        self.tools = list(tools or DEFAULT_TOOLS)
         self.editor = Editor(sandbox)
+        self.windowed = WindowedTools(sandbox, self.editor)
 
     def reset(self) -> None:
         self.editor.clear_history()
+        self.windowed.reset()
 
     def run(self, action: Action) -> ToolResult:
         result = self._dispatch(action)
@@ -67,6 +72,8 @@ class ToolRunner:
         if action.name == "str_replace_editor":
             args = dict(action.arguments)
             return ToolResult(observation=self.editor(args.pop("command"), args.pop("path"), **args))
+        if action.name in WINDOWED:
+            return ToolResult(observation=self.windowed(action.name, dict(action.arguments)))
         if action.name == "submit":
             diff = self.sandbox.diff()
             return ToolResult(observation=diff or "Submitted with no changes to the repository.", submitted=True, diff=diff)

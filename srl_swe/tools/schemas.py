@@ -1,9 +1,15 @@
 """The agent's tools in OpenAI function format (for chat templates with `tools=`), with
-SWE-agent names, and the OpenHands aliases that map onto them."""
+SWE-agent names, and the OpenHands aliases that map onto them.
+
+Tools come in bundles: `default` (bash, str_replace_editor, submit) is what envs and prompts use
+unless a spec names others; `swe-agent` is SWE-agent's windowed editor and search tools. `TOOLS`
+holds every tool of every bundle, so any of them parses."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from srl_swe.tools.windowed_schemas import WINDOWED_TOOLS
 
 BASH = {
     "name": "bash",
@@ -43,9 +49,16 @@ SUBMIT = {
     "parameters": {"type": "object", "properties": {}, "required": []},
 }
 
-TOOLS: dict[str, dict[str, Any]] = {t["name"]: t for t in (BASH, STR_REPLACE_EDITOR, SUBMIT)}
+TOOLS: dict[str, dict[str, Any]] = {t["name"]: t for t in (BASH, STR_REPLACE_EDITOR, SUBMIT, *WINDOWED_TOOLS)}
 
-ALIASES = {"execute_bash": "bash", "finish": "submit", "edit": "str_replace_editor"}
+BUNDLES: dict[str, list[str]] = {
+    "default": ["bash", "str_replace_editor", "submit"],
+    "swe-agent": ["bash", *(t["name"] for t in WINDOWED_TOOLS), "submit"],
+}
+DEFAULT_TOOLS = BUNDLES["default"]
+
+# `edit` is SWE-agent's windowed edit (a tool of its own), not an alias of str_replace_editor.
+ALIASES = {"execute_bash": "bash", "finish": "submit"}
 
 
 def canonical_name(name: str) -> str:
@@ -59,4 +72,4 @@ def parameter_order(name: str) -> list[str]:
 
 def openai_tools(names: list[str] | None = None) -> list[dict[str, Any]]:
     """Tool schemas wrapped as OpenAI `tools` entries."""
-    return [{"type": "function", "function": TOOLS[n]} for n in (names or list(TOOLS))]
+    return [{"type": "function", "function": TOOLS[n]} for n in (names or DEFAULT_TOOLS)]

@@ -81,6 +81,8 @@ class GRPOSettings(TrainConfig):
 
 class SRLConfig(GRPOSettings):
     batch_prompts: int = Field(512, ge=1)
+    dynamic_sampling: bool = Field(True, description="Keep only groups whose rewards differ (the paper); false keeps "
+                                   "every group (those with equal rewards have zero advantage).")
     generation_batch_prompts: int = Field(16, ge=1, description="Prompts per generate() call.")
 
 
@@ -94,7 +96,67 @@ class RLVRConfig(GRPOSettings):
     dapo_filter: bool = Field(True, description="Keep only groups with 0 < successes < G (DAPO).")
 
 
-CONFIGS: dict[str, type[TrainConfig]] = {"sft": SFTConfig, "srl": SRLConfig, "rlvr": RLVRConfig}
+class PPOConfig(TrainConfig):
+    """PPO with a learned value (train/ppo.py). `stepwise`: one sample per step-wise prompt, rewarded
+    by the SRL reward. `srl`, `rlvr`, `both`: multi-turn SWEEnv episodes rewarded per step (similarity
+    to the expert's step, expert's action executed), by the tests at submit, or both (the policy's
+    own actions run and each step is also compared with the expert's step of the same index)."""
+
+    mode: Literal["stepwise", "srl", "rlvr", "both"] = "stepwise"
+    critic: Literal["separate", "shared"] = Field("separate", description="Own LoRA adapter on the shared base, or the policy's.")
+    batch_prompts: int = Field(64, ge=1, description="stepwise: prompts (one sample each) per step.")
+    generation_batch_prompts: int = Field(16, ge=1, description="Prompts per generate() call.")
+    batch_episodes: int = Field(4, ge=1, description="Episode modes: episodes per step (one env each, in lockstep).")
+    ppo_epochs: int = Field(2, ge=1, description="Passes over each batch of rollouts.")
+    minibatch_size: int = Field(16, ge=1, description="Turns per optimizer step within a pass.")
+    gamma: float = Field(1.0, ge=0, le=1)
+    lam: float = Field(0.95, ge=0, le=1)
+    clip_eps: float = Field(0.2, gt=0)
+    value_clip_eps: float = Field(0.2, gt=0)
+    vf_coef: float = Field(0.5, gt=0)
+    kl_coef: float = Field(0.0, ge=0, description="Per-token KL penalty to the base (adapter off) in the reward.")
+    log_kl: bool = Field(True, description="Measure KL to the base policy even when kl_coef is 0.")
+    whiten_advantages: bool = True
+    temperature: float = Field(1.0, gt=0)
+    top_p: float = Field(1.0, gt=0, le=1.0)
+    max_new_tokens: int = Field(512, ge=1)
+    tasks_dir: str | None = Field(None, description="Episode modes: tasks directory (default: the bundled tasks/).")
+    task_ids: list[str] | None = None
+    max_turns: int = Field(30, ge=1, description="Policy turns before an episode is truncated.")
+    env_spec: str = Field("rlvr", description="An envs/ spec name or YAML path (its mode is set from `mode`).")
+    env_overrides: dict[str, Any] = Field(default_factory=dict, description="EnvSettings fields to change.")
+
+
+CONFIGS: dict[str, type[TrainConfig]] = {"sft": SFTConfig, "srl": SRLConfig, "rlvr": RLVRConfig, "ppo": PPOConfig}
+
+# Starting values under the config file and the command line. `paper`: the defaults above (the
+# paper's batch of 512, group 8, 512 new tokens), sized for GPUs. `cpu-demo`: minutes on a laptop
+# CPU with the tiny model, with the sizes and rates `srl-swe demo` uses (tuned in
+# benchmarks/learning.py; the tiny model is random-init, so SFT needs a far larger rate: pass --lr
+# for a real model). A step of the paper's batch takes hours on a CPU.
+PRESETS: dict[str, dict[str, dict[str, Any]]] = {
+    "paper": {"sft": {}, "srl": {}, "rlvr": {}, "ppo": {}},
+    "cpu-demo": {
+        "sft": {"lr": 5e-3, "batch_size": 8, "with_thought": False, "max_prompt_tokens": 512, "max_seq_tokens": 704,
+                "max_steps": 200, "save_every": 50},
+        "srl": {"lr": 1e-4, "batch_prompts": 4, "generation_batch_prompts": 4, "group_size": 8, "max_new_tokens": 192,
+                "max_prompt_tokens": 512, "max_steps": 8, "save_every": 4},
+        # A small model rarely solves a task, so every group would be filtered (DAPO) and the run
+        # would stop: here such groups are kept; their advantages are zero, so they teach nothing.
+        "rlvr": {"lr": 1e-4, "batch_tasks": 1, "group_size": 4, "max_turns": 4, "max_new_tokens": 192,
+                 "max_prompt_tokens": 1024, "max_steps": 3, "save_every": 1, "dapo_filter": False},
+        # The SRL demo's rate and lengths, one sample per prompt (PPO needs no group).
+        "ppo": {"lr": 1e-4, "batch_prompts": 8, "generation_batch_prompts": 8, "minibatch_size": 8, "batch_episodes": 1,
+                "max_turns": 4, "max_new_tokens": 192, "max_prompt_tokens": 512, "max_steps": 8, "save_every": 4},
+    },
+}
+
+
+def default_preset() -> str:
+    """`paper` where a GPU is visible, else `cpu-demo`."""
+    import torch
+
+    return "paper" if torch.cuda.is_available() else "cpu-demo"
 
 
 def parse_assignments(pairs: list[str]) -> dict[str, Any]:
@@ -119,9 +181,13 @@ def _merge(base: dict, extra: dict) -> dict:
     return merged
 
 
-def load_config(kind: str, file: str | Path | None = None, overrides: dict[str, Any] | None = None) -> TrainConfig:
-    """The `kind` config from an optional YAML file, then overrides (None values are ignored)."""
+def load_config(kind: str, file: str | Path | None = None, overrides: dict[str, Any] | None = None,
+                preset: str = "paper") -> TrainConfig:
+    """The `kind` config: the preset's values, then an optional YAML file, then overrides (None
+    values are ignored)."""
     cls = CONFIGS[kind]
+    if preset not in PRESETS:
+        raise ConfigError(f"Unknown preset {preset!r}; known: {', '.join(PRESETS)}.")
     values: dict[str, Any] = {}
     if file is not None:
         path = Path(file)
@@ -131,7 +197,7 @@ def load_config(kind: str, file: str | Path | None = None, overrides: dict[str, 
         if not isinstance(loaded, dict):
             raise ConfigError(f"Config file {str(path)!r} must hold a mapping of settings.")
         values = loaded
-    values = _merge(values, {k: v for k, v in (overrides or {}).items() if v is not None})
+    values = _merge(_merge(PRESETS[preset][kind], values), {k: v for k, v in (overrides or {}).items() if v is not None})
     try:
         return cls.model_validate(values)
     except ValidationError as exc:

@@ -67,14 +67,15 @@ def grpo_loss(
     """Clipped-ratio policy loss averaged over every unmasked token of the batch (token-level
     mean, as DAPO), plus kl_coef * KL to the reference when kl_coef > 0.
 
-    logp_*: (B, T) log-probs of the sampled tokens; advantages: (B,); mask: (B, T), 1 on tokens
-    the policy produced. Returns the loss and stats (clip fraction, KL when a reference is given)."""
+    logp_*: (B, T) log-probs of the sampled tokens; advantages: (B,) one per sequence (GRPO) or
+    (B, T) one per token (PPO); mask: (B, T), 1 on tokens the policy produced. Returns the loss and stats (clip fraction, KL when a reference is given)."""
     if kl_coef > 0 and logp_ref is None:
         raise ValueError("kl_coef > 0 needs logp_ref (the reference policy's log-probs).")
     mask = mask.to(logp_new.dtype)
     tokens = mask.sum().clamp(min=1.0)
     ratio = torch.exp(logp_new - logp_old)
-    adv = advantages.to(logp_new.dtype).unsqueeze(1)
+    adv = advantages.to(logp_new.dtype)
+    adv = adv.unsqueeze(1) if adv.ndim == 1 else adv
     unclipped = ratio * adv
     clipped = torch.clamp(ratio, 1 - clip_eps, 1 + clip_eps) * adv
     per_token = -torch.minimum(unclipped, clipped)

@@ -10,7 +10,8 @@ from srl_swe.errors import ConfigError
 from srl_swe.train.metrics import read_metrics
 
 # Shown first, in this order, when present; any other numeric metric follows.
-PREFERRED = ["reward_mean", "reward_std", "loss", "fraction_filtered", "kl", "entropy", "completion_len_mean",
+PREFERRED = ["reward_mean", "reward_std", "loss", "value_loss", "explained_variance", "clip_fraction", "fraction_filtered",
+             "kl", "entropy", "completion_len_mean",
              "tokens_per_s", "format_error_rate", "success_rate", "grad_norm", "lr"]
 
 

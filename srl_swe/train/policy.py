@@ -62,21 +62,27 @@ def decode(tokenizer, completion: Sequence[int]) -> str:
     return tokenizer.decode(list(completion), skip_special_tokens=True)
 
 
-def score(model, prompts: Sequence[Sequence[int]], completions: Sequence[Sequence[int]], pad_id: int,
-          loss_masks: Sequence[Sequence[int]] | None = None, with_entropy: bool = False):
-    """Per-token log-probs (B, T) of each completion's ids given its prompt, the mask of tokens
-    that count (1 where the loss applies; all completion ids unless `loss_masks` says otherwise,
-    e.g. observations inside a multi-turn episode), and entropies when asked (no grad)."""
-    device = next(model.parameters()).device
+def right_padded(prompts: Sequence[Sequence[int]], completions: Sequence[Sequence[int]], pad_id: int,
+                 device) -> tuple[torch.Tensor, torch.Tensor]:
+    """(ids, attention mask) of each prompt followed by its completion, padded on the right."""
     width = max(len(p) + len(c) for p, c in zip(prompts, completions, strict=True))
-    t_max = max(len(c) for c in completions)
     ids = torch.full((len(prompts), width), pad_id, dtype=torch.long)
     attn = torch.zeros_like(ids)
     for i, (p, c) in enumerate(zip(prompts, completions, strict=True)):
         seq = list(p) + list(c)
         ids[i, : len(seq)] = torch.tensor(seq)
         attn[i, : len(seq)] = 1
-    ids, attn = ids.to(device), attn.to(device)
+    return ids.to(device), attn.to(device)
+
+
+def score(model, prompts: Sequence[Sequence[int]], completions: Sequence[Sequence[int]], pad_id: int,
+          loss_masks: Sequence[Sequence[int]] | None = None, with_entropy: bool = False):
+    """Per-token log-probs (B, T) of each completion's ids given its prompt, the mask of tokens
+    that count (1 where the loss applies; all completion ids unless `loss_masks` says otherwise,
+    e.g. observations inside a multi-turn episode), and entropies when asked (no grad)."""
+    device = next(model.parameters()).device
+    t_max = max(len(c) for c in completions)
+    ids, attn = right_padded(prompts, completions, pad_id, device)
     logits = model(input_ids=ids, attention_mask=attn).logits.float()
     logp = torch.zeros((len(prompts), t_max), device=device)
     mask = torch.zeros((len(prompts), t_max), device=device)

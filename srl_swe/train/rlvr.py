@@ -25,7 +25,7 @@ from srl_swe.policy import Reply
 from srl_swe.train import policy
 from srl_swe.train.config import RLVRConfig
 from srl_swe.train.grpo import EmptyBatch, filter_groups, group_advantages
-from srl_swe.train.progress import progress_bar
+from srl_swe.train.progress import StepProgress, progress_bar
 from srl_swe.train.session import Session, open_session
 from srl_swe.train.update import policy_update
 
@@ -68,13 +68,14 @@ def task_ids(cfg: RLVRConfig) -> list[str]:
     return chosen
 
 
-def open_envs(cfg: RLVRConfig, stack: ExitStack) -> list:
-    """G environments (one container each, reused warm across episodes), closed with the stack."""
+def open_envs(cfg: RLVRConfig, stack: ExitStack, mode: str = "rlvr", count: int | None = None) -> list:
+    """G environments (or `count`; one container each, reused warm across episodes) in `mode`,
+    closed with the stack."""
     from srl_swe.env.swe_env import SWEEnv
 
-    overrides = {**cfg.env_overrides, "mode": "rlvr", "max_steps": cfg.max_turns}
+    overrides = {**cfg.env_overrides, "mode": mode, "max_steps": cfg.max_turns}
     envs = []
-    for _ in range(cfg.group_size):
+    for _ in range(count or cfg.group_size):
         env = SWEEnv(tasks_dir=cfg.tasks_dir, env_spec=cfg.env_spec, **overrides)
         stack.callback(env.close)
         envs.append(env)
@@ -86,7 +87,8 @@ def run_group(s: Session, envs: list, task_id: str) -> list[Episode]:
     return rollout_group(envs, SampledPolicy(s), task_id=task_id)
 
 
-def collect_groups(s: Session, envs: list, tasks: list[str]) -> tuple[list[list[Episode]], dict]:
+def collect_groups(s: Session, envs: list, tasks: list[str],
+                   progress: StepProgress | None = None) -> tuple[list[list[Episode]], dict]:
     """Dynamic sampling over tasks: run groups, keep those with mixed outcomes (DAPO). Data-parallel
     processes each run their share of the drawn tasks; the groups are pooled after every round."""
     cfg: RLVRConfig = s.cfg  # type: ignore[assignment]
@@ -97,7 +99,12 @@ def collect_groups(s: Session, envs: list, tasks: list[str]) -> tuple[list[list[
     while len(kept) < cfg.batch_tasks and rounds <= cfg.max_refill_rounds:
         indices = s.sampler.take(cfg.batch_tasks - len(kept))
         sampled += len(indices)
-        for group in s.workers.gather([run_group(s, envs, tasks[i]) for i in s.workers.shard(indices)]):
+        mine, runs = s.workers.shard(indices), []
+        for n, i in enumerate(mine):
+            if progress is not None:  # this process's task groups run so far in this round
+                progress.phase(f"episodes, round {rounds + 1}", n, len(mine), f"{tasks[i]}, {cfg.group_size} episodes")
+            runs.append(run_group(s, envs, tasks[i]))
+        for group in s.workers.gather(runs):
             every += group
             if not cfg.dapo_filter or filter_groups([r.total_reward for r in group], cfg.group_size, cfg.std_eps):
                 kept.append(group)
@@ -138,7 +145,8 @@ def train_rlvr(cfg: RLVRConfig, resume: bool = False) -> dict:
         advance = stack.enter_context(progress_bar("RLVR", cfg.max_steps, s.step, s.workers.is_main))
         while s.step < cfg.max_steps:
             began = time.perf_counter()
-            groups, st = collect_groups(s, envs, tasks)
+            groups, st = collect_groups(s, envs, tasks, advance)
+            advance.phase("update")
             metrics = update(s, groups)
             s.step += 1
             runs = st["runs"]

@@ -5,6 +5,7 @@ Each trainer opens a Session and then reads top to bottom."""
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -160,8 +161,9 @@ def enable_checkpointing(model) -> None:
 
 
 @contextmanager
-def open_session(cfg: TrainConfig, n_items: int, resume: bool = False):
-    """Set up (or resume) a run in cfg.out; yields a Session and closes its logs on exit."""
+def open_session(cfg: TrainConfig, n_items: int, resume: bool = False, prepare: Callable[[Any], Any] | None = None):
+    """Set up (or resume) a run in cfg.out; yields a Session and closes its logs on exit. `prepare`
+    adds trainable parts to the model (PPO's critic) before the optimizer and the checkpoint see it."""
     from transformers import get_scheduler
 
     if not cfg.out:
@@ -178,6 +180,8 @@ def open_session(cfg: TrainConfig, n_items: int, resume: bool = False):
     seed_everything(cfg.seed)
     with workers.main_first():
         model, tokenizer = build_model(cfg, device)
+    if prepare is not None:
+        model = prepare(model)
     if cfg.gradient_checkpointing:
         enable_checkpointing(model)
     params = [p for p in model.parameters() if p.requires_grad]

@@ -23,7 +23,7 @@ from srl_swe.train import policy
 from srl_swe.train.config import SRLConfig
 from srl_swe.train.data import load_stepwise
 from srl_swe.train.grpo import EmptyBatch, filter_groups, group_advantages, score_groups
-from srl_swe.train.progress import progress_bar
+from srl_swe.train.progress import StepProgress, progress_bar
 from srl_swe.train.session import Session, open_session
 from srl_swe.train.update import policy_update
 
@@ -55,7 +55,8 @@ class SamplingStats:
     seconds: float = 0.0
 
 
-def sample_groups(s: Session, picked: list[dict], reward_fn: RewardFn) -> tuple[Batch, list[float], list[int]]:
+def sample_groups(s: Session, picked: list[dict], reward_fn: RewardFn,
+                  progress: StepProgress | None = None) -> tuple[Batch, list[float], list[int]]:
     """G completions for each picked row, scored; returns the groups dynamic sampling keeps and
     every reward and completion length (for the metrics)."""
     cfg: SRLConfig = s.cfg  # type: ignore[assignment]
@@ -63,16 +64,18 @@ def sample_groups(s: Session, picked: list[dict], reward_fn: RewardFn) -> tuple[
     prompts = [policy.encode_prompt(s.tokenizer, r["prompt"], cfg.max_prompt_tokens) for r in picked]
     completions = s.sample(prompts, g, cfg.max_new_tokens, cfg.temperature, cfg.top_p)
     texts = [policy.decode(s.tokenizer, c) for c in completions]
+    if progress is not None:
+        progress.doing("scoring")
     rewards = score_groups(reward_fn, texts, [r["expert_action"] for r in picked], g)
     kept = Batch()
-    for k in filter_groups(rewards, g, cfg.std_eps):
+    for k in filter_groups(rewards, g, cfg.std_eps) if cfg.dynamic_sampling else range(len(picked)):
         kept.prompts += [prompts[k]] * g
         kept.completions += completions[k * g : (k + 1) * g]
         kept.rewards += rewards[k * g : (k + 1) * g]
     return kept, rewards, [len(c) for c in completions]
 
 
-def collect_batch(s: Session, rows, reward_fn: RewardFn) -> tuple[Batch, SamplingStats]:
+def collect_batch(s: Session, rows, reward_fn: RewardFn, progress: StepProgress | None = None) -> tuple[Batch, SamplingStats]:
     """Dynamic sampling with refill: sample groups, keep those with reward std > std_eps, and
     draw more prompts until `batch_prompts` groups are kept or the refill rounds run out.
 
@@ -93,8 +96,10 @@ def collect_batch(s: Session, rows, reward_fn: RewardFn) -> tuple[Batch, Samplin
             mine = w.shard(indices)
             if not mine:
                 continue
+            if progress is not None:  # groups of this round sampled so far, out of those wanted
+                progress.phase(f"sampling, round {stats.rounds + 1}", start, wanted, "generating")
             began = time.perf_counter()
-            found, r, n = sample_groups(s, [rows[i] for i in mine], reward_fn)
+            found, r, n = sample_groups(s, [rows[i] for i in mine], reward_fn, progress)
             seconds += time.perf_counter() - began
             kept.prompts += found.prompts
             kept.completions += found.completions
@@ -137,7 +142,8 @@ def train_srl(cfg: SRLConfig, resume: bool = False, reward_fn: RewardFn | None =
     with open_session(cfg, len(rows), resume) as s, progress_bar("SRL", cfg.max_steps, s.step, s.workers.is_main) as advance:
         while s.step < cfg.max_steps:
             began = time.perf_counter()
-            batch, st = collect_batch(s, rows, reward_fn)
+            batch, st = collect_batch(s, rows, reward_fn, advance)
+            advance.phase("update", 0, None)
             metrics = update(s, batch)
             s.step += 1
             rewards = torch.tensor(st.rewards)

@@ -9,6 +9,7 @@ import shlex
 from dataclasses import dataclass
 from importlib.resources import files
 
+from srl_swe.errors import TaskError
 from srl_swe.tasks.patching import is_test_path
 from srl_swe.tasks.runners.base import (
     ERROR,
@@ -71,11 +72,15 @@ class PytestRunner:
 
     def parse(self, output: str, report: str | None) -> Parsed:
         parsed = Parsed()
-        for line in (report or "").splitlines():
+        lines = (report or "").splitlines()
+        for number, line in enumerate(lines, 1):
             try:
                 record = json.loads(line)
-            except json.JSONDecodeError:  # the last line of a run killed mid-write
-                continue
+            except json.JSONDecodeError:
+                if number == len(lines):  # the last line of a run killed mid-write
+                    continue
+                raise TaskError(f"line {number} of the pytest report is not JSON: {line[:120]!r}; "
+                                "a plugin of the repo may write to srl-swe's report file") from None
             if "id" in record:
                 status = status_of(record["when"], record["outcome"], record["xfail"])
                 parsed.statuses[record["id"]] = worse(parsed.statuses.get(record["id"], PASSED), status)

@@ -2,8 +2,8 @@
 OpenHands / SWE-Gym, mini-swe-agent, plain OpenAI chat). Each format says how an assistant message
 becomes actions and how an observation message becomes text; the walk is the same for all.
 
-An assistant turn with no parseable action was a format error the agent was told about: it never
-ran, so it is left out (with its feedback message) and noted in the report."""
+An assistant turn with no parseable action (most often a format error the agent was told about,
+which never ran) is left out with its feedback message, and counted in the report as a dropped step."""
 
 from __future__ import annotations
 
@@ -66,7 +66,7 @@ def chat_steps(
             try:
                 turn = read_action(message)
             except FormatError as exc:
-                report.note(where, "turn without a valid action left out", f"message {index}: {str(exc).splitlines()[0]}")
+                report.drop(where, "turn without a valid action", f"message {index}: {str(exc).splitlines()[0]}")
                 continue
             thought = "\n\n".join(t for t in (carried, turn.thought.strip()) if t)
             if not turn.calls:

@@ -15,12 +15,17 @@ from srl_swe.trajectories.schema import Outcome, Step, Trajectory
 # Observations are clipped again (to a few thousand characters) when prompts are rendered; this cap
 # only keeps a runaway `cat` of a binary file from making one JSONL line hundreds of megabytes.
 MAX_OBSERVATION_CHARS = 100_000
+_MARKER_ROOM = 64  # truncate_middle's "[... N characters omitted ...]" line fits in this
 
+# OpenHands' text mode puts a worked example before the task in its first user message.
+_OPENHANDS_EXAMPLE = re.compile(r"^.*?-+ NEW TASK DESCRIPTION -+\n(.*?)(?:\n-+ END OF NEW TASK DESCRIPTION -+.*)?$", re.S)
 _ISSUE_TAGS = [
     re.compile(r"<pr_description>\s*(?:Consider the following PR description:\s*)?(.*?)\s*</pr_description>", re.S),
     re.compile(r"<issue>\s*(.*?)\s*</issue>", re.S),
     re.compile(r"<problem_statement>\s*(.*?)\s*</problem_statement>", re.S),
     re.compile(r"<issue_description>\s*(.*?)\s*</issue_description>", re.S),
+    # SWE-agent 0.x: "...Here's the issue text:\nISSUE:\n<issue>\n\nINSTRUCTIONS:\n..."
+    re.compile(r"^ISSUE:\n(.*?)\n+INSTRUCTIONS:\n", re.S | re.M),
 ]
 
 
@@ -60,7 +65,11 @@ def messages_of(record: Any, *keys: str) -> list[dict]:
 
 def problem_from_messages(messages: list[dict]) -> str:
     """The issue: the first user message, inside a known tag when it has one."""
-    first = next((text_of(m.get("content")) for m in messages if m.get("role") == "user"), "")
+    # SWE-agent marks the demonstration it puts before the task with `is_demo`.
+    first = next((text_of(m.get("content")) for m in messages if m.get("role") == "user" and not m.get("is_demo")), "")
+    example = _OPENHANDS_EXAMPLE.match(first)
+    if example:
+        first = example.group(1)
     for pattern in _ISSUE_TAGS:
         match = pattern.search(first)
         if match:
@@ -77,10 +86,19 @@ def task_id_of(record: Any, where: Where) -> str:
 
 
 def clip(observation: str, where: Where, report: ImportReport, step: int) -> str:
+    """At most MAX_OBSERVATION_CHARS, marker included, so a clipped observation is never clipped
+    again: importing an imported file changes nothing."""
     if len(observation) <= MAX_OBSERVATION_CHARS:
         return observation
     report.note(where, "observation clipped", f"step {step}: {len(observation)} characters kept to {MAX_OBSERVATION_CHARS}")
-    return truncate_middle(observation, MAX_OBSERVATION_CHARS)
+    return capped(observation)
+
+
+def capped(observation: str) -> str:
+    """An observation as import keeps it: at most MAX_OBSERVATION_CHARS, head and tail."""
+    if len(observation) <= MAX_OBSERVATION_CHARS:
+        return observation
+    return truncate_middle(observation, MAX_OBSERVATION_CHARS - _MARKER_ROOM)
 
 
 def make_trajectory(
@@ -97,7 +115,9 @@ def make_trajectory(
 ) -> Trajectory:
     if not steps:
         raise SkipRecord("no steps", "the trajectory holds no action that parses")
-    steps = [s.model_copy(update={"observation": clip(s.observation, where, report, k)}) for k, s in enumerate(steps)]
+    # Copy only the steps whose observation is clipped: most are not, and a copy per step is the slowest part of import.
+    steps = [s if len(s.observation) <= MAX_OBSERVATION_CHARS else s.model_copy(update={"observation": clip(s.observation, where, report, k)})
+             for k, s in enumerate(steps)]
     if resolved is not None and not isinstance(resolved, bool):
         raise SkipRecord("bad record", f"'resolved' must be true or false, got {resolved!r}")
     return Trajectory(

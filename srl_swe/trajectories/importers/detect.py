@@ -1,13 +1,29 @@
-"""Which format a trajectory file is in: by its name where that is conclusive (`.traj`,
-`.traj.json`), else by the shape of its first record."""
+"""Which format a trajectory record is in: by the file's name where that is conclusive (`.traj`,
+`.traj.json`), else by the record's structure as a whole: record-level marks first (mini-swe-agent's
+`trajectory_format`, SWE-agent's step list and typed history, srl-swe's own fields), then a vote
+over every assistant turn, so that one unusual turn (a final `<function=submit>` in a run of
+fenced commands) never decides the format."""
 
 from __future__ import annotations
 
 import json
+import re
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from srl_swe.trajectories.importers.common import SkipRecord, text_of
+
 FORMATS = ("swe-agent", "swe-smith", "mini-swe-agent", "openhands", "messages", "srl-swe")
+
+OPENHANDS_TOOLS = {"execute_bash", "finish", "think", "execute_ipython_cell", "browser", "str_replace_editor"}
+SWE_AGENT_TOOLS = {"open", "goto", "scroll_up", "scroll_down", "create", "find_file", "search_dir", "search_file",
+                   "edit", "insert", "submit"}
+_MINI_TEXT = re.compile(r"```(?:mswea_bash_command|bash)\s*\n|<mswea_bash_command>|<bash_code>")
+_FUNCTION = re.compile(r"<function=([\w.-]+)>")
+_FENCE = re.compile(r"```[a-z]*\n")
+_OPENHANDS_ONLY = OPENHANDS_TOOLS - {"str_replace_editor"}  # str_replace_editor is SWE-agent's too
+_SWE_AGENT_ONLY = SWE_AGENT_TOOLS - {"submit"}
 
 
 def by_name(path: Path) -> str | None:
@@ -23,32 +39,72 @@ def by_record(record: Any) -> str | None:
     if isinstance(record, dict):
         if isinstance(record.get("steps"), list) and "task_id" in record:
             return "srl-swe"
-        if isinstance(record.get("trajectory"), list) and ("history" in record or "info" in record):
-            if all(isinstance(i, dict) and "action" in i for i in record["trajectory"][:3]):
-                return "swe-agent"
-        if str(record.get("trajectory_format", "")).startswith("mini-swe-agent"):
+        if str(record.get("trajectory_format", "")).startswith("mini-swe-agent") or "mini_version" in (record.get("info") or {}):
             return "mini-swe-agent"
+        steps = record.get("trajectory")
+        if isinstance(steps, list) and steps and all(isinstance(i, dict) and "action" in i for i in steps):
+            return "swe-agent"
+        history = record.get("history")
+        if isinstance(history, list) and any(isinstance(m, dict) and "message_type" in m for m in history):
+            return "swe-agent"
     messages = _messages(record)
     if messages is None:
         return None
-    assistants = [m for m in messages if m.get("role") == "assistant"]
-    texts = [m.get("content") if isinstance(m.get("content"), str) else "" for m in assistants]
-    if any(m.get("tool_calls") for m in assistants):
-        names = {c.get("function", {}).get("name") for m in assistants for c in m.get("tool_calls") or []}
-        return "openhands" if names & {"execute_bash", "finish", "think"} else "messages"
-    if any("```bash" in t for t in texts) and not any("<function=" in t for t in texts):
-        return "mini-swe-agent"
-    if any("<function=execute_bash>" in t or "<function=finish>" in t for t in texts):
+    if any(m.get("role") == "ai" for m in messages):
+        return "swe-agent"  # SWE-agent trajectory datasets: roles system / user / ai
+    votes = Counter(_turn_format(m) for m in messages if m.get("role") == "assistant")
+    votes.pop(None, None)
+    if not votes:
+        return "messages"
+    if votes["openhands"] and not votes["mini-swe-agent"]:
+        return "openhands"  # OpenHands' tools are the distinctive ones; its finish/think turns are few
+    if votes["messages"] and not votes["swe-agent"]:
+        return "messages"  # JSON tool calls read the same everywhere; text calls mixed in are read too
+    return votes.most_common(1)[0][0]
+
+
+def _turn_format(message: dict) -> str | None:
+    names = {str((c.get("function") or {}).get("name")) for c in message.get("tool_calls") or [] if isinstance(c, dict)}
+    if names:
+        if names & _OPENHANDS_ONLY:
+            return "openhands"
+        return "swe-agent" if names & _SWE_AGENT_ONLY else "messages"
+    text = _text(message.get("content"))
+    # Substring tests before each regex: most turns hold one mark, and scanning for the others costs.
+    functions = set(_FUNCTION.findall(text)) if "<function=" in text else set()
+    if functions & _OPENHANDS_ONLY:
         return "openhands"
-    if any("<function=" in t for t in texts):
+    if functions:
         return "swe-smith"
-    return "messages"
+    if "<tool_call>" in text:
+        return "messages"
+    if ("```" in text or "<mswea_bash_command>" in text or "<bash_code>" in text) and _MINI_TEXT.search(text):
+        return "mini-swe-agent"
+    if "```" in text and _FENCE.search(text):
+        return "swe-agent"
+    return None
+
+
+def describe(record: Any) -> str:
+    """A short description of a record's shape, for error messages."""
+    if isinstance(record, dict):
+        return "an object with keys " + ", ".join(list(record)[:8])
+    if isinstance(record, list):
+        return f"a list of {len(record)} items"
+    return f"a {type(record).__name__}"
+
+
+def _text(content: Any) -> str:
+    try:
+        return text_of(content)
+    except SkipRecord:
+        return ""  # not a format's mark; the converter reports the bad content itself
 
 
 def _messages(record: Any) -> list[dict] | None:
     value = record
     if isinstance(record, dict):
-        value = next((record[k] for k in ("messages", "conversations", "trajectory") if k in record), None)
+        value = next((record[k] for k in ("messages", "conversations", "trajectory", "history") if k in record), None)
     if isinstance(value, str):
         try:
             value = json.loads(value)

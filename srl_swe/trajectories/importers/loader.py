@@ -1,13 +1,16 @@
 """Files -> trajectories, whatever their format. A file is one JSON record (`.traj`, `.traj.json`,
-`.json`) or JSONL (one record per line). Every record that does not become a trajectory is in the
-report with its file, line and reason; nothing is dropped silently."""
+`.json`), a JSON array of records, or JSONL (one record per line); any of them may be gzipped
+(`.gz`). Paths may be files, folders (searched recursively) or glob patterns. Every record that does
+not become a trajectory, and every step left out, is in the report with its file, line and reason."""
 
 from __future__ import annotations
 
+import glob
+import gzip
 import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from srl_swe.errors import ConfigError, FormatError
 from srl_swe.trajectories.importers import (
@@ -31,13 +34,13 @@ CONVERTERS = {
     "messages": messages.convert,
     "srl-swe": native.convert,
 }
-SUFFIXES = (".traj", ".json", ".jsonl")
+SUFFIXES = tuple(s + gz for s in (".traj", ".json", ".jsonl") for gz in ("", ".gz"))
 
 _RecordErrors = (SkipRecord, FormatError, ValueError, KeyError, TypeError, AttributeError)
 
 
 def import_file(path: str | Path, format: str = "auto", report: ImportReport | None = None) -> Iterator[Trajectory]:
-    """The trajectories of one file, streamed; skipped records go to `report`."""
+    """The trajectories of one file, streamed; skipped records and dropped steps go to `report`."""
     if format != "auto" and format not in CONVERTERS:
         raise ConfigError(f"Unknown trajectory format {format!r}; use auto or one of: {', '.join(CONVERTERS)}.")
     path = Path(path)
@@ -45,45 +48,63 @@ def import_file(path: str | Path, format: str = "auto", report: ImportReport | N
     report.files += 1
     chosen = None if format == "auto" else format
     for where, record in _records(path, report):
-        fmt = chosen or detect.by_name(path) or detect.by_record(record)
+        fmt = chosen or detect.by_name(_plain_name(path)) or detect.by_record(record)
         if fmt is None:
-            report.skip(where, "unknown format", "not a trajectory in any known format (see `srl-swe data import --help`)")
+            report.skip(where, "unknown format", f"not a trajectory in any known format ({detect.describe(record)}); "
+                        f"expected one of {', '.join(CONVERTERS)} (see `srl-swe data import --help`)")
             continue
-        chosen = chosen or (fmt if where.line is not None else None)  # a JSONL file holds one format
         try:
             trajectory = CONVERTERS[fmt](record, where, report)
         except SkipRecord as exc:
-            report.skip(where, exc.kind, exc.detail)
+            report.skip(where, exc.kind, f"{fmt}: {exc.detail}")
             continue
         except _RecordErrors as exc:
-            report.skip(where, "bad record", f"{fmt}: {type(exc).__name__}: {exc}")
+            report.skip(where, "bad record", f"read as {fmt}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
             continue
-        report.imported += 1
-        report.formats[fmt] += 1
+        report.kept(where, fmt, len(trajectory.steps))
         yield trajectory
+
+
+def _plain_name(path: Path) -> Path:
+    return path.with_suffix("") if path.suffix == ".gz" else path
+
+
+def _open(path: Path) -> IO[str]:
+    if path.suffix == ".gz":
+        return gzip.open(path, "rt", encoding="utf-8", errors="replace")
+    return open(path, encoding="utf-8", errors="replace")
 
 
 def _records(path: Path, report: ImportReport) -> Iterator[tuple[Where, Any]]:
     name = str(path)
-    if path.suffix == ".jsonl":
+    plain = _plain_name(path)
+    if plain.suffix == ".jsonl":
         yield from _jsonl(path, report)
         return
-    text = path.read_text(encoding="utf-8", errors="replace")
+    with _open(path) as fh:
+        text = fh.read()
     try:
-        yield Where(name), json.loads(text)
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
-        if path.suffix in (".traj", ".json") or "\n" not in text.strip():
-            report.skip(Where(name, exc.lineno), "invalid JSON", exc.msg)
+        if plain.suffix in (".traj", ".json") or "\n" not in text.strip():
+            report.skip(Where(name, exc.lineno), "invalid JSON", f"{exc.msg} at line {exc.lineno} column {exc.colno}")
             return
         yield from _jsonl(path, report)  # an unnamed file that is not one JSON document: try lines
+        return
+    if isinstance(data, list) and data and all(isinstance(r, dict) and "role" not in r for r in data):
+        for index, record in enumerate(data):  # an array of records (a bare message list is one record)
+            yield Where(name, item=index), record
+    else:
+        yield Where(name), data
 
 
 def _jsonl(path: Path, report: ImportReport) -> Iterator[tuple[Where, Any]]:
-    with open(path, encoding="utf-8", errors="replace") as fh:
+    name = str(path)
+    with _open(path) as fh:
         for number, line in enumerate(fh, start=1):
-            if not line.strip():
+            if line.isspace():  # (not line.strip(): that copies every line, a tenth of the import time)
                 continue
-            where = Where(str(path), number)
+            where = Where(name, number)
             try:
                 yield where, json.loads(line)
             except json.JSONDecodeError as exc:
@@ -91,7 +112,8 @@ def _jsonl(path: Path, report: ImportReport) -> Iterator[tuple[Where, Any]]:
 
 
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
-    """Files as given; folders searched recursively for trajectory files, in a stable order."""
+    """Files as given; folders searched recursively for trajectory files; glob patterns expanded;
+    in a stable order."""
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
@@ -99,12 +121,18 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
             found += sorted(p for p in path.rglob("*") if p.is_file() and p.name.endswith(SUFFIXES))
         elif path.exists():
             found.append(path)
+        elif glob.has_magic(str(raw)) and (matches := sorted(glob.glob(str(raw), recursive=True))):
+            found += expand_paths(matches)
         else:
-            raise FileNotFoundError(2, "No such file or directory", str(path))
+            raise FileNotFoundError(2, "No such file or directory" + (" (the pattern matched nothing)" if glob.has_magic(str(raw)) else ""), str(path))
     return found
 
 
-def import_paths(paths: Iterable[str | Path], format: str = "auto") -> tuple[list[Trajectory], ImportReport]:
+def import_paths(paths: Iterable[str | Path], format: str = "auto", strict: bool = False) -> tuple[list[Trajectory], ImportReport]:
+    """Every trajectory under `paths`, with the report. `strict`: raise StrictImportError when any
+    record was skipped or any step dropped."""
     report = ImportReport()
     trajectories = [t for path in expand_paths(paths) for t in import_file(path, format, report)]
+    if strict:
+        report.check_strict()
     return trajectories, report

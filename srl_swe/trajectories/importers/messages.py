@@ -21,7 +21,7 @@ from srl_swe.trajectories.importers.report import ImportReport, Where
 from srl_swe.trajectories.schema import Trajectory
 
 NAME = "messages"
-MESSAGE_KEYS = ("messages", "conversations", "trajectory")
+MESSAGE_KEYS = ("messages", "conversations", "trajectory", "history")
 
 # Observation wrappers that agents put around tool output (SWE-agent / srl-swe, OpenHands text mode).
 _OBSERVATION_PREFIX = re.compile(r"^(?:OBSERVATION:\s*\n|EXECUTION RESULT of \[[\w.-]+\]:\s*\n)")
@@ -49,7 +49,9 @@ def resolved_of(record: Any) -> bool | None:
 def diff_of(record: Any) -> str | None:
     if not isinstance(record, dict):
         return None
-    return next((record[k] for k in ("patch", "model_patch", "git_patch", "submission") if isinstance(record.get(k), str)), None)
+    test_result = record.get("test_result") if isinstance(record.get("test_result"), dict) else {}
+    candidates = [record.get(k) for k in ("patch", "model_patch", "git_patch", "submission")] + [test_result.get("git_patch")]
+    return next((v for v in candidates if isinstance(v, str)), None)  # SWE-Gym: test_result.git_patch
 
 
 def problem_of(record: Any, messages: list[dict]) -> str:

@@ -1,21 +1,29 @@
-"""mini-swe-agent `.traj.json`: a dict {"info": {"exit_status", "submission", ...}, "messages": [...],
-"trajectory_format": "mini-swe-agent-1", "instance_id"}, or a bare message list. Each assistant turn
-holds one fenced ```bash block (its text before it is the thought); the next user message is
-`<returncode>N</returncode>` with `<output>` (or `<output_head>`/`<output_tail>` when long). The run
-ends with `echo COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT ...`, which is `submit` here. mini-swe-agent
-v2's tool-call models (`tool_calls` with `bash`) are read too."""
+"""mini-swe-agent `.traj.json`: a dict {"info": {"exit_status", "submission", "config", ...},
+"messages": [...], "trajectory_format": "mini-swe-agent-1" | "mini-swe-agent-1.1", "instance_id"},
+or a bare message list.
+
+mini-swe-agent 1.x: each assistant turn holds one fenced ```bash block (its text before it is the
+thought). 2.x writes actions in one of three syntaxes, set by its model class and config: a fenced
+```mswea_bash_command block, an XML-ish tag (`<mswea_bash_command>`, `<bash_code>`), or OpenAI
+`tool_calls` to a `bash` tool answered by `tool` messages. The regex a run used is in its own config
+(`info.config.model.action_regex`, 1.x: `info.config.agent.action_regex`) and is used when present;
+otherwise every known syntax is tried. Messages may carry content as a list of blocks and extra
+fields (`extra`), which are ignored. Observations are kept exactly as the agent saw them
+(`<returncode>`, `<output>`, timeout and warning texts). The run ends with
+`echo COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT ...`, which is `submit` here."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from srl_swe.errors import FormatError
-from srl_swe.tools.actions import bash, submit
-from srl_swe.tools.execute import NO_OUTPUT
+from srl_swe.tools.actions import Action, bash, submit
 from srl_swe.trajectories.importers import messages as plain
 from srl_swe.trajectories.importers.chat import Call, Turn, chat_steps
 from srl_swe.trajectories.importers.common import (
+    SkipRecord,
     make_trajectory,
     messages_of,
     problem_from_messages,
@@ -27,54 +35,64 @@ from srl_swe.trajectories.schema import Trajectory
 
 NAME = "mini-swe-agent"
 
-_BASH_BLOCK = re.compile(r"```bash\s*\n(.*?)\n```", re.S)
+# The syntaxes mini-swe-agent's configs use (1.x default, 2.x text default, its XML configs).
+KNOWN_ACTION_REGEXES = (
+    r"```bash\s*\n(.*?)\n```",
+    r"```mswea_bash_command\s*\n(.*?)\n```",
+    r"<mswea_bash_command>(.*?)</mswea_bash_command>",
+    r"<bash_code>(.*?)</bash_code>",
+)
 _SUBMIT_MARKERS = ("COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT", "MINI_SWE_AGENT_FINAL_OUTPUT")
-_RETURNCODE = re.compile(r"<returncode>\s*(-?\d+)\s*</returncode>")
-_SECTION = re.compile(r"<(output|output_head|output_tail)>\n?(.*?)\n?</\1>", re.S)
+_THOUGHT_PREFIX = re.compile(r"^THOUGHT:\s*")
 
 
 def is_submit(command: str) -> bool:
-    first = command.strip().splitlines()[0] if command.strip() else ""
-    return first.startswith("echo") and any(marker in first for marker in _SUBMIT_MARKERS)
+    """mini-swe-agent submits by printing the marker (`echo MARKER && git diff ...` in 2.x,
+    `... && echo MARKER` in some configs)."""
+    return any(marker in command for marker in _SUBMIT_MARKERS) and bool(re.search(r"\b(echo|printf)\b", command))
 
 
-def read_action(message: dict) -> Turn:
-    content = text_of(message.get("content"))
-    if message.get("tool_calls"):
-        turn = plain.read_action(message)
-        return Turn(turn.thought, [Call(_submit_or(c.action), c.call_id) for c in turn.calls])
-    blocks = _BASH_BLOCK.findall(content)
-    if len(blocks) != 1:
-        raise FormatError(f"expected one ```bash block, found {len(blocks)}")
-    command = blocks[0].strip()
-    thought = content[: content.find("```bash")].strip()
-    thought = re.sub(r"^THOUGHT:\s*", "", thought)
-    return Turn(thought, [Call(submit() if is_submit(command) else bash(command))])
+def action_regexes(record: Any) -> list[re.Pattern]:
+    """The regex from the trajectory's own config when it has one, else every known syntax."""
+    config = ((record.get("info") or {}).get("config") or {}) if isinstance(record, dict) else {}
+    for section in ("model", "agent"):
+        regex = (config.get(section) or {}).get("action_regex") if isinstance(config.get(section), dict) else None
+        if isinstance(regex, str) and regex:
+            try:
+                return [re.compile(regex, re.S)]
+            except re.error as exc:
+                raise SkipRecord("bad record", f"info.config.{section}.action_regex does not compile: {exc}") from exc
+    return [re.compile(r, re.S) for r in KNOWN_ACTION_REGEXES]
 
 
-def _submit_or(action):
+def action_reader(regexes: list[re.Pattern]) -> Callable[[dict], Turn]:
+    def read_action(message: dict) -> Turn:
+        content = text_of(message.get("content"))
+        if message.get("tool_calls"):
+            turn = plain.read_action(message)
+            return Turn(turn.thought, [Call(_submit_or(c.action), c.call_id) for c in turn.calls])
+        for regex in regexes:
+            matches = list(regex.finditer(content))
+            if matches:
+                break
+        if len(matches) != 1:
+            syntax = " or ".join(r.pattern for r in regexes)
+            raise FormatError(f"expected one action matching {syntax}, found {len(matches)}")
+        command = matches[0].group(1).strip()  # mini-swe-agent strips the command itself before running it
+        thought = _THOUGHT_PREFIX.sub("", content[: matches[0].start()].strip())
+        return Turn(thought, [Call(submit() if is_submit(command) else bash(command))])
+
+    return read_action
+
+
+def _submit_or(action: Action) -> Action:
     if action.name == "bash" and is_submit(action.arguments.get("command", "")):
         return submit()
     return action
 
 
 def read_observation(text: str) -> str:
-    """The command's output, with `[exit code N]` on a last line when it failed."""
-    code = _RETURNCODE.search(text)
-    sections = dict((name, body) for name, body in _SECTION.findall(text))
-    if not code and not sections:
-        return text  # a plain feedback message (timeout, warning): kept as it is
-    if "output" in sections:
-        output = sections["output"]
-    elif sections:
-        output = f"{sections.get('output_head', '')}\n[... output elided ...]\n{sections.get('output_tail', '')}"
-    else:
-        output = _RETURNCODE.sub("", text).strip()
-    # The same shape as srl-swe's own bash observations, so imported and live prompts look alike.
-    output = output.rstrip("\n")
-    if code and int(code.group(1)) != 0:
-        return f"{output}\n[exit code {code.group(1)}]" if output.strip() else f"[exit code {code.group(1)}]"
-    return output if output.strip() else NO_OUTPUT
+    return text  # verbatim: return code, output sections, timeout and warning texts as the agent saw them
 
 
 def convert(record: Any, where: Where, report: ImportReport) -> Trajectory:
@@ -82,7 +100,7 @@ def convert(record: Any, where: Where, report: ImportReport) -> Trajectory:
     info = record.get("info", {}) if isinstance(record, dict) else {}
     if not isinstance(info, dict):
         raise FormatError("'info' must be an object")
-    steps = chat_steps(messages, read_action, read_observation, where, report)
+    steps = chat_steps(messages, action_reader(action_regexes(record)), read_observation, where, report)
     task_id = task_id_of(record, where)
     if task_id.endswith(".traj.json"):
         task_id = task_id[: -len(".traj.json")]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from srl_swe.trajectories.importers.common import SkipRecord, make_trajectory
+from srl_swe.trajectories.importers.common import SkipRecord
 from srl_swe.trajectories.importers.report import ImportReport, Where
 from srl_swe.trajectories.schema import Trajectory
 
@@ -12,17 +12,9 @@ NAME = "srl-swe"
 
 
 def convert(record: Any, where: Where, report: ImportReport) -> Trajectory:
+    """Read as written: srl-swe's own files were clipped when first imported, so importing one
+    again gives the same trajectories."""
     trajectory = Trajectory.model_validate(record)
     if not trajectory.steps:
         raise SkipRecord("no steps", "the trajectory holds no steps")
-    return make_trajectory(
-        trajectory.task_id,
-        trajectory.problem_statement,
-        trajectory.steps,
-        where,
-        report,
-        source=trajectory.source,
-        resolved=trajectory.outcome.resolved,
-        diff=trajectory.outcome.diff,
-        model=trajectory.model,
-    )
+    return trajectory

@@ -1,7 +1,9 @@
 """OpenHands / SWE-Gym trajectories: OpenAI chat messages where each assistant turn carries
 `tool_calls` (execute_bash, str_replace_editor, think, finish) answered by `tool` messages, under
-`messages` (or `trajectory`), with `instance_id`, `resolved`, `git_patch`. OpenHands' text mode
-(`<function=execute_bash>` in the content) is read too.
+`messages` (or `trajectory`, `history`), with `instance_id`, `resolved`, and the final diff in
+`git_patch` or (SWE-Gym) `test_result.git_patch`. OpenHands' text mode (`<function=execute_bash>` in
+the content, an unclosed last call included) is read too; the problem statement leaves out the
+worked example that text mode puts before the task.
 
 OpenHands tools take a few parameters ours do not (`is_input`, `timeout`, `security_risk`, finish's
 `message`); they steer the runtime, not the action, so they are dropped. `think` is a thought, not a
@@ -26,13 +28,21 @@ RUNTIME_PARAMETERS = {"is_input", "timeout", "security_risk", "impl_source", "me
 _TEXT_PARAMETER = re.compile(r"<parameter=(" + "|".join(sorted(RUNTIME_PARAMETERS)) + r")>.*?</parameter>\n?", re.S)
 
 
+def close_function(content: str) -> str:
+    """OpenHands stops generation at `</function`, so a text-mode call may end unclosed (the last
+    turn's `<function=finish>` often does); OpenHands closes it before parsing, and so does this."""
+    if content.count("<function=") == 1 and "</function>" not in content:
+        return content.rstrip() + "function>" if content.endswith("</") else content + "\n</function>"
+    return content
+
+
 def read_action(message: dict) -> Turn:
     content = text_of(message.get("content"))
     tool_calls = message.get("tool_calls")
     if not tool_calls:
         if "<function=think>" in content:
             return Turn(re.sub(r"</?(?:function|parameter)[^>]*>", "", content), [])
-        parsed = parse(_TEXT_PARAMETER.sub("", content))
+        parsed = parse(_TEXT_PARAMETER.sub("", close_function(content)))
         return Turn(parsed.thought, [Call(parsed.action)])
     thought = content or text_of(message.get("reasoning_content"))
     calls = []

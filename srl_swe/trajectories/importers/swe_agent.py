@@ -1,101 +1,159 @@
-"""SWE-agent `.traj` files: {"trajectory": [{"action", "observation", "thought", "response", ...}],
-"history": [... OpenAI-style messages, assistant ones with `tool_calls` ...], "info": {"submission",
-"exit_status", ...}, "replay_config": "<json>"}.
+"""SWE-agent trajectories.
 
-The action of step k comes from the best source present: the step's (or the matching history
-message's) `tool_calls`; else a `<function=...>` call in its response; else its command line
-(`str_replace_editor view /testbed --view_range 1 20`, `submit`, or a bash command). SWE-agent 0.x
-commands (`open`, `edit`, `find_file`, ...) have no tool here, so such trajectories are skipped."""
+`.traj` files: {"trajectory": [{"action", "observation", "thought", "response", ...}], "history":
+[... OpenAI-style messages, assistant ones with `tool_calls` ...], "info": {"submission",
+"exit_status", ...}, "replay_config": "<json>"}. A `.traj` may hold only `history` (SWE-agent's
+function-calling demonstrations do); then the messages are the steps.
+
+Trajectory datasets made from SWE-agent runs (e.g. one record per run with a `trajectory` list of
+{"role": "system" | "user" | "ai", "text"} messages, `target` for resolved and `generated_patch`)
+are read through the same message walk.
+
+The action of a step comes from the best source present: its `tool_calls` (the step's, or the
+matching history message's; SWE-agent sometimes stores them as a Python-literal string); else a
+`<function=...>` call in its response; else its command line (`swe_agent_commands`). The windowed
+tools (open, goto, scroll_up/down, create, find_file, search_dir, search_file, edit, insert) are
+tools here too, so every step imports with its own tool and arguments."""
 
 from __future__ import annotations
 
+import ast
 import json
-import shlex
+import re
 from pathlib import Path
 from typing import Any
 
 from srl_swe.errors import FormatError
-from srl_swe.tools.actions import Action, bash, make_action, parse, parse_tool_calls, submit
-from srl_swe.trajectories.importers.common import SkipRecord, make_trajectory, problem_from_messages, step
+from srl_swe.tools.actions import Action, bash, parse, parse_tool_calls, submit
+from srl_swe.trajectories.importers.chat import Call, Turn, chat_steps
+from srl_swe.trajectories.importers.common import (
+    SkipRecord,
+    make_trajectory,
+    problem_from_messages,
+    step,
+    text_of,
+)
 from srl_swe.trajectories.importers.report import ImportReport, Where
-from srl_swe.trajectories.schema import Trajectory
+from srl_swe.trajectories.importers.swe_agent_commands import action_from_command, split_submit
+from srl_swe.trajectories.schema import Step, Trajectory
 
 NAME = "swe-agent"
-
-LEGACY_COMMANDS = {
-    "open", "goto", "scroll_up", "scroll_down", "create", "edit", "search_dir", "search_file", "find_file", "filemap",
-}  # fmt: skip
-_LIST_FLAGS = {"view_range"}
-# Only the editor's own flags start a new argument, so a value such as `--new_str '--verbose'` stays a value.
-_EDITOR_FLAGS = {"file_text", "old_str", "new_str", "insert_line", "view_range"}
+EXPECTED = "a SWE-agent trajectory: an object with a 'trajectory' list of steps or a 'history' list of messages"
+SPLIT_NOTE = "bash then submit in one step, kept as two"
+# SWE-agent 0.x puts the command in the last fenced block of its answer ("DISCUSSION ... ```cmd```").
+_FENCE = re.compile(r"```[a-z]*\n(.*?)```", re.S)
 
 
-def action_from_command(command: str) -> Action:
-    """A SWE-agent action string -> an Action."""
-    text = command.strip()
-    head = text.split(maxsplit=1)[0] if text else ""
-    if head == "submit":
-        return submit()
-    if head == "str_replace_editor":
-        return _editor(text)
-    if head in LEGACY_COMMANDS:
-        raise SkipRecord("unsupported tool call", f"SWE-agent 0.x command {head!r} has no equivalent tool here")
-    if not text:
-        raise FormatError("empty action")
-    return bash(text)
+def tool_calls_of(value: Any) -> list | None:
+    """`tool_calls` as a list: SWE-agent may store them as JSON text or as a Python literal."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            try:
+                value = ast.literal_eval(value)
+            except (ValueError, SyntaxError) as exc:
+                raise FormatError(f"tool_calls is text that is neither JSON nor a literal list ({exc})") from exc
+    return value or None
 
 
-def _editor(text: str) -> Action:
-    try:
-        tokens = shlex.split(text)
-    except ValueError as exc:
-        raise FormatError(f"cannot split editor command ({exc})") from exc
-    if len(tokens) < 3:
-        raise FormatError(f"editor command needs a subcommand and a path: {text[:80]!r}")
-    arguments: dict[str, Any] = {"command": tokens[1], "path": tokens[2]}
-    key = None
-    for token in tokens[3:]:
-        if token.startswith("--") and token[2:] in _EDITOR_FLAGS:
-            key = token[2:]
-            arguments[key] = [] if key in _LIST_FLAGS else None
-        elif key is None:
-            raise FormatError(f"unexpected editor argument {token[:40]!r}")
-        elif key in _LIST_FLAGS:
-            arguments[key].append(int(token))
-        else:
-            arguments[key] = token if arguments[key] is None else f"{arguments[key]} {token}"
-    return make_action("str_replace_editor", {k: ("" if v is None else v) for k, v in arguments.items()})
-
-
-def _step_action(item: dict, history_calls: list | None) -> Action:
-    calls = item.get("tool_calls") or history_calls
+def _actions(item: dict, history_calls: Any) -> list[Action]:
+    """A step's actions: one, or two when a bash command ends with `submit` on its own line."""
+    calls = tool_calls_of(item.get("tool_calls")) or tool_calls_of(history_calls)
     if calls:
-        return parse_tool_calls(calls)
-    response = item.get("response") or ""
+        return [parse_tool_calls(calls)]
+    response = text_of(item.get("response"))
     if "<function=" in response or "<tool_call>" in response:
-        return parse(response).action
-    return action_from_command(str(item.get("action", "")))
+        return [parse(response).action]
+    command = item.get("action")
+    if not isinstance(command, str):
+        fenced = _FENCE.findall(text_of(item.get("content")))
+        if not fenced:
+            raise FormatError("no tool_calls, no <function=...> call and no action command")
+        command = fenced[-1]
+    action = action_from_command(command)
+    if action.name == "bash":
+        before, submitted = split_submit(action.arguments["command"])
+        if submitted:
+            return [bash(before), submit()]
+    return [action]
+
+
+def _item_steps(k: int, item: dict, history_calls: Any, where: Where, report: ImportReport) -> list[Step]:
+    try:
+        actions = _actions(item, history_calls)
+    except FormatError as exc:
+        report.drop(where, "unparseable action", f"step {k}: {str(exc).splitlines()[0]}")
+        return []
+    thought = str(item.get("thought") or "")
+    observation = str(item.get("observation") or "")
+    if len(actions) == 2:
+        report.note(where, SPLIT_NOTE, f"step {k}")
+        return [step(thought, actions[0]), step("", actions[1], observation)]
+    return [step(thought, actions[0], observation)]
+
+
+def read_action(message: dict) -> Turn:
+    """A history message as a turn (SWE-agent's `thought` is the thought when present)."""
+    actions = _actions(message, None)
+    thought = message.get("thought") if isinstance(message.get("thought"), str) else text_of(message.get("content"))
+    if message.get("action") is None and not message.get("tool_calls"):
+        thought = _FENCE.split(thought)[0]
+    ids = [c.get("id") for c in tool_calls_of(message.get("tool_calls")) or [] if isinstance(c, dict)]
+    return Turn(thought, [Call(a, ids[0] if ids and k == 0 else None) for k, a in enumerate(actions)])
+
+
+def read_observation(text: str) -> str:
+    return text
+
+
+def normalize(messages: list[Any]) -> list[dict]:
+    """Messages in OpenAI's shape: role `ai` is `assistant`, key `text` is `content`."""
+    out = []
+    for index, message in enumerate(messages):
+        if not isinstance(message, dict):
+            raise SkipRecord("bad record", f"message {index} is a {type(message).__name__}, expected an object")
+        if "content" not in message and "text" in message:
+            message = {**message, "content": message["text"]}
+        if message.get("role") == "ai":
+            message = {**message, "role": "assistant"}
+        if message.get("role") not in ("system", "user", "assistant", "tool"):
+            raise SkipRecord("bad record", f"message {index} has role {message.get('role')!r}; expected system, user, "
+                             "assistant (or ai) or tool")
+        out.append(message)
+    return out
 
 
 def convert(record: Any, where: Where, report: ImportReport) -> Trajectory:
-    if not isinstance(record, dict) or not isinstance(record.get("trajectory"), list):
-        raise SkipRecord("bad record", "a .traj file is an object with a 'trajectory' list")
-    items = record["trajectory"]
-    history = record.get("history") or []
-    actions = [m for m in history if m.get("role") == "assistant" and m.get("message_type", "action") == "action"]
-    aligned = len(actions) == len(items)  # history's action messages match trajectory steps one to one
-    steps = []
-    for k, item in enumerate(items):
-        try:
-            action = _step_action(item, actions[k].get("tool_calls") if aligned else None)
-        except FormatError as exc:
-            report.note(where, "turn without a valid action left out", f"step {k}: {str(exc).splitlines()[0]}")
-            continue
-        steps.append(step(str(item.get("thought") or ""), action, str(item.get("observation") or "")))
+    if not isinstance(record, dict):
+        raise SkipRecord("bad record", f"expected {EXPECTED}, got a {type(record).__name__}")
+    items = record.get("trajectory")
+    history = record.get("history") if isinstance(record.get("history"), list) else []
+    if isinstance(items, list) and items and all(isinstance(i, dict) and "action" in i for i in items):
+        history = normalize(history)
+        actions = [m for m in history if m.get("role") == "assistant" and m.get("message_type", "action") == "action"]
+        aligned = len(actions) == len(items)  # history's action messages match trajectory steps one to one
+        steps = [s for k, item in enumerate(items)
+                 for s in _item_steps(k, item, actions[k].get("tool_calls") if aligned else None, where, report)]
+    else:
+        messages = history or items
+        if not isinstance(messages, list) or not messages:
+            raise SkipRecord("bad record", f"expected {EXPECTED}; neither is a non-empty list")
+        history = normalize(messages)
+
+        def read_noting_splits(message: dict) -> Turn:
+            turn = read_action(message)
+            if len(turn.calls) == 2:
+                report.note(where, SPLIT_NOTE, f"message {history.index(message)}")
+            return turn
+
+        steps = chat_steps(history, read_noting_splits, read_observation, where, report)
     config = _replay_config(record)
     problem = config.get("problem_statement") or {}
-    info = record.get("info") or {}
-    task_id = problem.get("id") or Path(where.file).name.removesuffix(".traj")
+    info = record.get("info") if isinstance(record.get("info"), dict) else {}
+    task_id = record.get("instance_id") or problem.get("id") or Path(where.file).name.removesuffix(".traj")
+    resolved = info.get("resolved", record.get("target", record.get("resolved")))
+    diff = next((v for v in (info.get("submission"), record.get("generated_patch")) if isinstance(v, str)), None)
     return make_trajectory(
         task_id,
         problem.get("text") or problem_from_messages(history),
@@ -103,9 +161,9 @@ def convert(record: Any, where: Where, report: ImportReport) -> Trajectory:
         where,
         report,
         source=NAME,
-        resolved=info.get("resolved"),
-        diff=info.get("submission") if isinstance(info.get("submission"), str) else None,
-        model=((config.get("agent") or {}).get("model") or {}).get("name"),
+        resolved=resolved,
+        diff=diff,
+        model=((config.get("agent") or {}).get("model") or {}).get("name") or record.get("model_name"),
     )
 
 

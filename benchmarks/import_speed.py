@@ -1,0 +1,108 @@
+"""Trajectory import speed: 10,000 generated trajectories of mixed formats (SWE-agent .traj records
+with windowed tools, SWE-agent ai/text datasets, SWE-smith, mini-swe-agent 2.x, OpenHands text mode,
+plain chat messages), one JSONL file per format, imported by the same streaming loader as
+`srl-swe data import`, against a plain `json.loads` pass over the same lines (the floor any
+importer pays). Goal: at least 0.3 of the baseline's records/s. Peak memory is traced on a second
+streamed pass (nothing kept), so it stays near one record, not the whole set.
+
+    .venv/bin/python benchmarks/import_speed.py [--records 10000] [--out benchmarks/results]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+from srl_swe.trajectories.importers import ImportReport, import_file
+
+SAMPLES = Path(__file__).resolve().parents[1] / "tests" / "data" / "trajectories"
+# Each format's sample record (the test fixtures), varied per copy.
+SOURCES = {
+    "swe-agent": ("swe_agent_windowed.traj", None),
+    "swe-agent-dataset": ("swe_agent_dataset.jsonl", 0),
+    "swe-smith": ("swe_smith.jsonl", 0),
+    "mini-swe-agent": ("mini_v2_fence.traj.json", None),
+    "openhands": ("openhands_text.json", 0),
+    "messages": ("messages.jsonl", 0),
+}
+PADDING = "x = compute(value, key)  # a line of tool output\n" * 40  # ~2 KB more per record, as real outputs are longer
+
+
+def sample(name: str, index: int | None) -> dict:
+    text = (SAMPLES / name).read_text()
+    if name.endswith(".jsonl"):
+        return json.loads(text.splitlines()[index or 0])
+    data = json.loads(text)
+    return data[index] if isinstance(data, list) else data
+
+
+def write_files(folder: Path, records: int) -> list[Path]:
+    paths = []
+    for position, (fmt, (name, index)) in enumerate(SOURCES.items()):
+        per_format = records // len(SOURCES) + (position < records % len(SOURCES))
+        base = json.dumps(sample(name, index))
+        path = folder / f"{fmt}.jsonl"
+        with open(path, "w") as fh:
+            for k in range(per_format):
+                record = json.loads(base)
+                record["instance_id"] = f"{fmt}-{k}"
+                record["padding"] = PADDING  # an extra field each importer must skip over
+                fh.write(json.dumps(record) + "\n")
+        paths.append(path)
+    return paths
+
+
+def baseline(paths: list[Path]) -> tuple[int, float]:
+    start, count = time.perf_counter(), 0
+    for path in paths:
+        with open(path) as fh:
+            for line in fh:
+                json.loads(line)
+                count += 1
+    return count, time.perf_counter() - start
+
+
+def importing(paths: list[Path]) -> tuple[int, float, ImportReport]:
+    report = ImportReport()
+    start, count = time.perf_counter(), 0
+    for path in paths:
+        for _ in import_file(path, report=report):
+            count += 1
+    return count, time.perf_counter() - start, report
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=10_000)
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = write_files(Path(tmp), args.records)
+        size_mb = sum(p.stat().st_size for p in paths) / 1e6
+        n_base, t_base = baseline(paths)
+        n_imp, t_imp, report = importing(paths)
+        if report.skipped:
+            raise SystemExit(f"benchmark data did not import cleanly: {report.summary()}")
+        tracemalloc.start()
+        importing(paths)
+        peak_mb = tracemalloc.get_traced_memory()[1] / 1e6
+        tracemalloc.stop()
+    base_rate, imp_rate = n_base / t_base, n_imp / t_imp
+    result = {
+        "records": n_imp, "files_mb": round(size_mb, 1), "formats": dict(report.formats),
+        "json_loads_records_per_s": round(base_rate), "import_records_per_s": round(imp_rate),
+        "ratio": round(imp_rate / base_rate, 3), "goal_ratio": 0.3, "import_peak_traced_mb": round(peak_mb, 1),
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "import_speed.json").write_text(json.dumps(result, indent=2) + "\n")
+    print(f"{n_imp} trajectories, {size_mb:.0f} MB in {len(paths)} files ({', '.join(f'{n} {f}' for f, n in sorted(report.formats.items()))})")
+    print(f"json.loads baseline: {base_rate:,.0f} records/s; import: {imp_rate:,.0f} records/s: "
+          f"ratio {imp_rate / base_rate:.2f} (goal 0.3); peak traced memory while importing {peak_mb:.1f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""SWE-agent's windowed tools (its `windowed`, `search`, `windowed_edit_linting` and
+`windowed_edit_replace` bundles) in OpenAI function format, with SWE-agent's own names and
+parameters, so that trajectories recorded with them import as steps and replay in the env.
+
+`edit` has two forms in SWE-agent, one per bundle: lines `start_line:end_line` replaced by
+`replacement_text`, or `search` replaced by `replace` in the open window. One tool carries both
+parameter sets; the runner tells which form a call is from the parameters it has."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _tool(name: str, description: str, properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
+    return {"name": name, "description": description,
+            "parameters": {"type": "object", "properties": properties, "required": required}}
+
+
+def _string(description: str) -> dict[str, str]:
+    return {"type": "string", "description": description}
+
+
+def _integer(description: str) -> dict[str, str]:
+    return {"type": "integer", "description": description}
+
+
+WINDOWED_TOOLS: list[dict[str, Any]] = [
+    _tool("open", "Opens the file at the given path in the editor; with line_number the window moves to include that line.",
+          {"path": _string("The path of the file to open."),
+           "line_number": _integer("The line to move the window to (default: the top of the file).")}, ["path"]),
+    _tool("goto", "Moves the window to show line_number.", {"line_number": _integer("The line to move the window to.")},
+          ["line_number"]),
+    _tool("scroll_up", "Moves the window up 100 lines.", {}, []),
+    _tool("scroll_down", "Moves the window down 100 lines.", {}, []),
+    _tool("create", "Creates and opens a new file with the given name.", {"filename": _string("The name of the file.")},
+          ["filename"]),
+    _tool("find_file", "Finds all files with the given name or shell pattern in dir (default: the current directory).",
+          {"file_name": _string("The name or pattern (e.g. *.py)."), "dir": _string("The directory to search in.")},
+          ["file_name"]),
+    _tool("search_dir", "Searches for search_term in all files in dir (default: the current directory).",
+          {"search_term": _string("The term to search for."), "dir": _string("The directory to search in.")},
+          ["search_term"]),
+    _tool("search_file", "Searches for search_term in file (default: the open file).",
+          {"search_term": _string("The term to search for."), "file": _string("The file to search in.")},
+          ["search_term"]),
+    _tool("edit", "Edits the open file: replaces lines start_line through end_line (inclusive) with replacement_text, "
+          "or replaces the first occurrence of search with replace in the displayed lines (all of them with "
+          "replace-all). An edit that introduces a syntax error is refused.",
+          {"start_line": _integer("First line to replace."), "end_line": _integer("Last line to replace (inclusive)."),
+           "replacement_text": _string("The text that replaces the lines."),
+           "search": _string("The text to search for in the displayed lines."),
+           "replace": _string("The text that replaces it."),
+           "replace-all": {"type": "boolean", "description": "Replace every occurrence in the displayed lines."}}, []),
+    _tool("insert", "Inserts text at the end of the open file, or after line when given.",
+          {"text": _string("The text to insert."), "line": _integer("The line after which the text goes.")}, ["text"]),
+]

@@ -1,0 +1,76 @@
+"""`data verify` replays imported experts on their registered task in real containers (the
+original agent's /workspace/<repo> root remapped to the task's workdir), reports the steps whose
+observation differs from the recording, grades the final diff, and `data build --only-resolved`
+then keeps only the verified expert."""
+
+from __future__ import annotations
+
+import datasets
+from typer.testing import CliRunner
+
+from srl_swe.agents.verify import first_difference, remap_text, repo_root
+from srl_swe.cli.main import app
+from srl_swe.tools.actions import make_action
+from srl_swe.trajectories.schema import Outcome, Step, Trajectory, read_jsonl, write_jsonl
+
+ROOT = "/workspace/lrukit"
+FILE = f"{ROOT}/lrukit/lru.py"
+FIX = ("        if key in self._data:\n            self._data[key] = value\n            self._data.move_to_end(key)\n"
+       "            return\n        if self.maxsize is not None and len(self._data) >= self.maxsize:\n")
+
+
+def step(name: str, observation: str, **arguments) -> Step:
+    return Step(action=make_action(name, arguments), observation=observation)
+
+
+FIXES = Trajectory(task_id="lrukit-1", source="swe-agent", outcome=Outcome(resolved=True), steps=[
+    step("find_file", f'Found 1 matches for "lru.py" in {ROOT}:\n{FILE}', file_name="lru.py"),
+    step("search_file", f'Found 1 matches for "def put" in {FILE}:\nLine 47:    def put(self, key: Hashable, value: Any) '
+         f'-> None:\nEnd of matches for "def put" in {FILE}', search_term="def put", file=FILE),
+    step("open", f"[File: {FILE} (110 lines total)]", path=FILE, line_number=47),  # recorded wrongly
+    step("edit", "File updated.", start_line=48, end_line=48, replacement_text=FIX),  # recorded in part
+    step("bash", "41 passed", command=f"cd {ROOT} && python -m pytest -q 2>&1 | tail -1 | cut -d' ' -f1-2"),
+])
+# Claimed resolved by its source, but the diff it submits fixes nothing.
+WRONG = Trajectory(task_id="lrukit-1", source="swe-agent", outcome=Outcome(resolved=True), steps=[
+    step("bash", "Your command ran successfully and did not produce any output.",
+         command="cd /testbed && echo '# cache' >> lrukit/lru.py"),
+    step("submit", ""),
+])
+
+
+def test_repo_root_is_found_in_actions_and_remapped_as_a_whole_path():
+    assert repo_root(FIXES, "/testbed") == ROOT and repo_root(WRONG, "/testbed") is None
+    assert remap_text(f"cd {ROOT} && ls {ROOT}/x '{ROOT}' {ROOT}-old /x{ROOT}", ROOT, "/testbed") == (
+        f"cd /testbed && ls /testbed/x '/testbed' {ROOT}-old /x{ROOT}")
+    assert first_difference("a\nb  \n", "a\nb") is None
+    assert first_difference("a\nb", "a\nc") == "line 2: recorded 'b', replay 'c'"
+    assert first_difference("a", "a\nmore") == "line 2: the recording ends here; the other goes on with 'more'"
+
+
+def test_verify_replays_reports_differences_and_build_keeps_only_resolved(tmp_path, base_image):
+    write_jsonl(tmp_path / "imported.jsonl", [FIXES, WRONG])
+    runner = CliRunner()
+    result = runner.invoke(app, ["data", "verify", str(tmp_path / "imported.jsonl"), "--out", str(tmp_path / "verified.jsonl")])
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.output.split())
+    assert "step 3 (open): line 1: recorded '[File: /testbed/lrukit/lru.py (110 lines total)]', " \
+           "replay '[File: /testbed/lrukit/lru.py (109 lines total)]'" in out
+    assert "step 4 (edit): line 1: recorded 'File updated.', replay 'File updated. Please review the changes" in out
+    assert "step 2 (submit): line 1: recorded '', replay 'diff --git a/lrukit/lru.py b/lrukit/lru.py'" in out
+    assert "step 1 (find_file)" not in out and "step 5 (bash)" not in out  # ran as recorded
+    assert "lrukit-1 5 3/5 yes /workspace/lrukit" in out and "lrukit-1 2 1/2 no -" in out
+    assert "wrote 2 trajectories" in out and "1 resolved" in out
+    verified = list(read_jsonl(tmp_path / "verified.jsonl"))
+    assert [t.outcome.resolved for t in verified] == [True, False]
+    assert [t.steps for t in verified] == [FIXES.steps, WRONG.steps]  # the expert's own actions, not remapped
+    built = runner.invoke(app, ["data", "build", "--trajectories", str(tmp_path / "verified.jsonl"), "--only-resolved",
+                                "--out", str(tmp_path / "ds"), "--val-fraction", "0"])
+    assert built.exit_code == 0, built.output
+    assert sum(len(split) for split in datasets.load_from_disk(str(tmp_path / "ds")).values()) == len(FIXES.steps)
+
+
+def test_verify_names_tasks_that_are_not_registered(tmp_path):
+    write_jsonl(tmp_path / "t.jsonl", [FIXES.model_copy(update={"task_id": "nope-1"})])
+    result = CliRunner().invoke(app, ["data", "verify", str(tmp_path / "t.jsonl"), "--out", str(tmp_path / "o.jsonl")])
+    assert result.exit_code == 1 and "No registered task for nope-1" in result.output and not (tmp_path / "o.jsonl").exists()
