@@ -168,8 +168,17 @@ def test_bad_actions_yield_observations_and_episode_goes_on(make_env):
     assert "missing required parameter(s): path" in missing["format_error"]
     assert "limit is 100000" in step(bash("echo " + "x" * 1_000_000))["format_error"]
     assert "must be text" in step(b"ls")["format_error"]
-    assert "must be integer" in step('<tool_call>{"name": "str_replace_editor", "arguments": {"command": "insert", "path": "/testbed/calc.py", "insert_line": "two", "new_str": "x"}}</tool_call>')["format_error"]
-    outside = step('<tool_call>{"name": "str_replace_editor", "arguments": {"command": "create", "path": "/etc/evil.py", "file_text": "x"}}</tool_call>')
+    assert (
+        "must be integer"
+        in step(
+            '<tool_call>{"name": "str_replace_editor", "arguments": {"command": "insert", "path": "/testbed/calc.py", '
+            '"insert_line": "two", "new_str": "x"}}</tool_call>'
+        )["format_error"]
+    )
+    outside = step(
+        '<tool_call>{"name": "str_replace_editor", "arguments": {"command": "create", "path": "/etc/evil.py", '
+        '"file_text": "x"}}</tool_call>'
+    )
     assert outside["format_error"] is None and "outside the repository /testbed" in outside["tool_observation"]
     hang = step(bash("while true; do :; done"))
     assert "did not finish within 2 seconds and was interrupted" in hang["tool_observation"]
@@ -178,7 +187,10 @@ def test_bad_actions_yield_observations_and_episode_goes_on(make_env):
     exited = step(bash("exit 4"))["tool_observation"]
     assert "the shell exited and was restarted" in exited and "[exit code 4]" in exited
     assert step(bash("pwd"))["tool_observation"] == "/testbed"
-    assert step([{"function": {"name": "bash", "arguments": "{\"command\": \"echo via-openai\"}"}}])["tool_observation"] == "via-openai"
+    assert (
+        step([{"function": {"name": "bash", "arguments": '{"command": "echo via-openai"}'}}])["tool_observation"]
+        == "via-openai"
+    )
     assert "exactly one entry in tool_calls" in step([])["format_error"]
 
 

@@ -36,10 +36,17 @@ def test_window_two_gives_0_1_2_2_2_previous_steps():
     assert [len(history_of(i["prompt"])) for i in instances] == [0, 1, 2, 2, 2]
     # instance k holds exactly steps k-2 and k-1, oldest first, with their observations
     for k, instance in enumerate(instances):
-        expected = [(canonical(trajectory.steps[j].action), f"OBSERVATION:\noutput {j}") for j in range(max(0, k - 2), k)]
+        expected = [
+            (canonical(trajectory.steps[j].action), f"OBSERVATION:\noutput {j}") for j in range(max(0, k - 2), k)
+        ]
         assert history_of(instance["prompt"]) == expected
         assert instance["expert_action"] == canonical(trajectory.steps[k].action)
-        assert (instance["step"], instance["n_steps"], instance["task_id"], instance["thought"]) == (k, 5, "demo__t-1", f"thought {k}")
+        assert (instance["step"], instance["n_steps"], instance["task_id"], instance["thought"]) == (
+            k,
+            5,
+            "demo__t-1",
+            f"thought {k}",
+        )
         assert "thought" not in instance["expert_action"]
     assert instances[4]["expert_action"] == "<function=submit>\n</function>"
 

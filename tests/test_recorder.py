@@ -57,8 +57,12 @@ def test_submit_must_come_last():
 
 
 def test_the_given_thought_wins_and_an_empty_one_falls_back_to_the_text():
-    parsed = parse_steps([("", "<think>theirs</think>\n<function=bash>\n<parameter=command>ls</parameter>\n</function>"),
-                          ("Mine.", "<think>theirs</think>\n<function=submit>\n</function>")])
+    parsed = parse_steps(
+        [
+            ("", "<think>theirs</think>\n<function=bash>\n<parameter=command>ls</parameter>\n</function>"),
+            ("Mine.", "<think>theirs</think>\n<function=submit>\n</function>"),
+        ]
+    )
     assert [thought for thought, _ in parsed] == ["theirs", "Mine."]
     assert [action.name for _, action in parsed] == ["bash", "submit"]
 

@@ -48,8 +48,23 @@ def test_identical_broken_and_thought_ignored():
 
 def test_trl_conversational_and_tool_call_completions():
     conversational = [[{"role": "assistant", "content": CALL}]]
-    tool_call = [[{"role": "assistant", "content": "", "tool_calls": [
-        {"type": "function", "function": {"name": "execute_bash", "arguments": json.dumps({"command": "grep -rn 'def add' /testbed"})}}]}]]
+    tool_call = [
+        [
+            {
+                "role": "assistant",
+                "content": "",
+                "tool_calls": [
+                    {
+                        "type": "function",
+                        "function": {
+                            "name": "execute_bash",
+                            "arguments": json.dumps({"command": "grep -rn 'def add' /testbed"}),
+                        },
+                    }
+                ],
+            }
+        ]
+    ]
     hermes = ['<tool_call>{"name": "bash", "arguments": {"command": "grep -rn \'def add\' /testbed"}}</tool_call>']
     for completions in (conversational, tool_call, hermes):
         assert format_reward(completions, expert_action=[EXPERT], prompts=[[]], task_id=["t"]) == [1.0]
@@ -84,7 +99,8 @@ def test_empty_texts_and_a_shared_expert_give_difflibs_values():
 
 def test_fast_option_bound_against_difflib_on_real_actions():
     """rapidfuzz's Indel similarity is 2*LCS/(len a + len b); difflib's matching blocks never exceed the
-    LCS, so fast >= exact. On this corpus (38 actions, 1,444 pairs; measured): max difference 0.59, mean 0.064. The large gaps
+    LCS, so fast >= exact. On this corpus (38 actions, 1,444 pairs; measured): max difference 0.59, mean 0.064. The
+    large gaps
     all come from difflib's autojunk heuristic, which ignores frequent characters once the expert
     action reaches 200 characters (long edits); with shorter experts the difference stays below 0.11."""
     actions = corpus()
@@ -106,7 +122,9 @@ def test_parallel_batches_match_sequential():
     a = [actions[i % len(actions)] for i in range(PARALLEL_MIN_PAIRS + 40)]
     b = [actions[(i * 7 + 3) % len(actions)] for i in range(len(a))]
     assert ratios(a, b, "exact", workers=2) == ratios(a, b, "exact", workers=1)
-    assert ratios(a, b, "exact", workers=2) == [difflib.SequenceMatcher(None, x, y).ratio() for x, y in zip(a, b, strict=True)]
+    assert ratios(a, b, "exact", workers=2) == [
+        difflib.SequenceMatcher(None, x, y).ratio() for x, y in zip(a, b, strict=True)
+    ]
     with pytest.raises(ValueError, match="one length"):
         ratios(a, b[:-1])
 

@@ -56,7 +56,12 @@ class ChatClient(BaseModel):
 
     def chat(self, messages: list[dict], tools: list[dict] | None = None) -> dict:
         """The assistant message of one completion (content and/or tool_calls)."""
-        body: dict[str, Any] = {"model": self.model, "messages": messages, "temperature": self.temperature, "max_tokens": self.max_tokens}
+        body: dict[str, Any] = {
+            "model": self.model,
+            "messages": messages,
+            "temperature": self.temperature,
+            "max_tokens": self.max_tokens,
+        }
         if tools:
             body["tools"] = tools
         data = self._request("POST", "/chat/completions", body)
@@ -86,7 +91,9 @@ class ChatClient(BaseModel):
             except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
                 if attempt == self.retries:
                     reason = getattr(exc, "reason", exc)
-                    raise ChatClientError(f"{url} does not answer ({reason}); check the URL and that the server is running.") from None
+                    raise ChatClientError(
+                        f"{url} does not answer ({reason}); check the URL and that the server is running."
+                    ) from None
             except json.JSONDecodeError as exc:
                 raise ChatClientError(f"{method} {url} answered something that is not JSON ({exc.msg}).") from None
             time.sleep(min(2**attempt, 30))

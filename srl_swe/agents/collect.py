@@ -91,7 +91,9 @@ def collect(
         for task_id in task_ids:
             for number in range(1, attempts + 1):
                 trajectory, ended_by, format_errors = run_episode(env, teacher, task_id, use_tools)
-                attempt = Attempt(task_id, number, len(trajectory.steps), format_errors, bool(trajectory.outcome.resolved), ended_by)
+                attempt = Attempt(
+                    task_id, number, len(trajectory.steps), format_errors, bool(trajectory.outcome.resolved), ended_by
+                )
                 result.attempts.append(attempt)
                 if on_attempt is not None:
                     on_attempt(attempt)

@@ -17,7 +17,9 @@ sandbox_app = typer.Typer(help="Inspect and clean up sandboxes.", no_args_is_hel
 @friendly
 def build_base(
     from_image: str = typer.Option(None, "--from", help="Base image to build FROM (online build)."),
-    offline: bool = typer.Option(None, "--offline/--online", help="Force the debootstrap build (default: fall back to it when a pull fails)."),
+    offline: bool = typer.Option(
+        None, "--offline/--online", help="Force the debootstrap build (default: fall back to it when a pull fails)."
+    ),
     force: bool = typer.Option(False, help="Rebuild even if an image with the same inputs exists."),
 ) -> None:
     """Build the base image (python3, git, pytest, user `agent`, /testbed), cached by a hash of its inputs."""

@@ -21,7 +21,9 @@ def _one_line(text: str, width: int) -> str:
 def replay(
     trajectory: Path | None = typer.Argument(None, help="Trajectory JSONL (default: the task's expert)."),
     task: str | None = typer.Option(None, "--task", help="Task id (default: the trajectory's)."),
-    mode: str = typer.Option("rlvr", "--mode", help="srl (score each action against the expert) or rlvr (run them, grade the diff)."),
+    mode: str = typer.Option(
+        "rlvr", "--mode", help="srl (score each action against the expert) or rlvr (run them, grade the diff)."
+    ),
     tasks_dir: Path | None = typer.Option(None, "--tasks-dir", help="Task registry (default: the project's tasks/)."),
     index: int = typer.Option(0, "--index", help="Which trajectory of the file."),
     env_spec: str = typer.Option("default", "--env", help="Env spec: a name under envs/ or a YAML path."),

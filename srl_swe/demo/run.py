@@ -48,8 +48,10 @@ def run_demo(config: DemoConfig, console: Console) -> dict:
     ctx = context(config, console)
     _quiet_libraries()
     store = StageStore(ctx.out, config.fingerprint())
-    console.print(f"[bold]srl-swe demo[/]: {len(ctx.tasks)} tasks, model {config.model}, budget {config.minutes:g} min, "
-                  f"output {ctx.out}")
+    console.print(
+        f"[bold]srl-swe demo[/]: {len(ctx.tasks)} tasks, model {config.model}, budget {config.minutes:g} min, "
+        f"output {ctx.out}"
+    )
     interrupted = False
     try:
         for number, (name, title, stage) in enumerate(STAGES, 1):

@@ -1,4 +1,5 @@
-"""EnvSettings (not Gymnasium's EnvSpec, which describes a registration): an environment's settings (tools, limits, prompt, reward mode), loaded from `envs/*.yaml`."""
+"""EnvSettings (not Gymnasium's EnvSpec, which describes a registration): an environment's settings
+(tools, limits, prompt, reward mode), loaded from `envs/*.yaml`."""
 
 from __future__ import annotations
 
@@ -30,9 +31,13 @@ class EnvSettings(BaseModel):
     step_timeout: float = Field(60.0, gt=0, description="Seconds one bash command may run.")
     episode_timeout: float = Field(1800.0, gt=0, description="Wall-clock seconds before truncation.")
     history_window: int | None = Field(2, ge=0, description="Past steps shown in the prompt (paper: 2); null: all.")
-    observation_budget: int = Field(DEFAULT_OBSERVATION_BUDGET, ge=200, description="Characters kept of each observation.")
+    observation_budget: int = Field(
+        DEFAULT_OBSERVATION_BUDGET, ge=200, description="Characters kept of each observation."
+    )
     max_action_chars: int = Field(100_000, ge=1000, description="Longer responses are format errors.")
-    format_error_reward: float = Field(FORMAT_PENALTY, description="srl mode: reward of a response without a valid tool call.")
+    format_error_reward: float = Field(
+        FORMAT_PENALTY, description="srl mode: reward of a response without a valid tool call."
+    )
     grade_timeout: float = Field(600.0, gt=0, description="Seconds the tests may run when grading.")
     grade_srl: bool = Field(False, description="srl mode: also grade the (expert's) final diff; rlvr always grades.")
     system_prompt: str = DEFAULT_SYSTEM_PROMPT

@@ -54,7 +54,9 @@ class EpisodeState:
         return None
 
 
-def load_expert(task_id: str, tasks_dir: str | Path | None, rng: np.random.Generator, required: bool) -> Trajectory | None:
+def load_expert(
+    task_id: str, tasks_dir: str | Path | None, rng: np.random.Generator, required: bool
+) -> Trajectory | None:
     """One of the task's expert trajectories (drawn with the env's seeded rng when there are several)."""
     path = expert_path(task_id, tasks_dir)
     experts = [t for t in read_jsonl(path) if t.steps] if path.is_file() else []

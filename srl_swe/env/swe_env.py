@@ -81,7 +81,12 @@ class SWEEnv(gym.Env):
         self._open_sandbox(task)
         self._episode = EpisodeState(task=task, expert=expert, started=time.monotonic())
         messages = self._episode.messages(self.settings)
-        info = {"messages": messages, "task_id": task.instance_id, "step": 0, "expert_action": self._episode.expert_text(0)}
+        info = {
+            "messages": messages,
+            "task_id": task.instance_id,
+            "step": 0,
+            "expert_action": self._episode.expert_text(0),
+        }
         return render_text(messages), info
 
     def _open_sandbox(self, task) -> None:

@@ -12,7 +12,9 @@ from srl_swe.evaluate.attempt_state import AttemptState, instance_deadline, run_
 from srl_swe.evaluate.oracle import run_oracle
 
 
-def run_attempt(config, factory, task_id: str, attempt: int, stop: threading.Event | None = None) -> outputs.InstanceRecord | None:
+def run_attempt(
+    config, factory, task_id: str, attempt: int, stop: threading.Event | None = None
+) -> outputs.InstanceRecord | None:
     """The attempt's record, written under --out; None when the run was interrupted meanwhile
     (nothing is written: what failed was the interrupt, not the instance)."""
     start = time.monotonic()
@@ -47,7 +49,9 @@ def _grade(spec, config, state: AttemptState) -> None:
     from srl_swe.tasks.grading import grade
 
     state.deadline.check("before grading")
-    state.grade = grade(spec, state.patch, config.tasks_dir, timeout=min(config.grade_timeout, max(state.deadline.remaining(), 1.0)))
+    state.grade = grade(
+        spec, state.patch, config.tasks_dir, timeout=min(config.grade_timeout, max(state.deadline.remaining(), 1.0))
+    )
 
 
 def _reason(exc: BaseException) -> str:
@@ -60,7 +64,9 @@ def _first(text: str) -> str:
     return text.strip().splitlines()[0][:300] if text.strip() else "no detail"
 
 
-def _classify(task_id, attempt, mode, state: AttemptState, error: str | None, duration: float) -> outputs.InstanceRecord:
+def _classify(
+    task_id, attempt, mode, state: AttemptState, error: str | None, duration: float
+) -> outputs.InstanceRecord:
     """SWE-bench's buckets: an empty patch is not graded; a patch that does not apply or tests
     that could not run make an error; otherwise resolved (all FAIL_TO_PASS and PASS_TO_PASS pass)
     or unresolved."""
@@ -106,7 +112,12 @@ def _trajectory(spec, task_id: str, state: AttemptState, record, config) -> dict
     statement = spec.problem_statement if spec is not None else ""
     if config.mode == "oracle-edit":
         answer = [{"role": "assistant", "content": t["response"]} for t in state.turns]
-        return {"task_id": task_id, "mode": config.mode, "model": config.policy.name, "messages": state.messages + answer}
+        return {
+            "task_id": task_id,
+            "mode": config.mode,
+            "model": config.policy.name,
+            "messages": state.messages + answer,
+        }
     # the env's canonical action text always parses, whatever form the policy wrote it in
     steps = [Step(thought=t["thought"], action=parse(t["action"]).action, observation=t["observation"],
                   reward=t["reward"], expert_action=t["expert_action"])

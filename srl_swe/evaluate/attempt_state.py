@@ -49,11 +49,18 @@ class AttemptState:
     def record_turn(self, turn: Turn) -> None:
         self.steps += 1
         self.format_errors += bool(turn.format_error)
-        self.turns.append({
-            "response": turn.response, "thought": turn.thought, "action": turn.action, "format_error": turn.format_error,
-            "observation": turn.observation, "reward": turn.reward, "expert_action": turn.expert_action,
-            "similarity": similarity(turn.action, turn.expert_action),
-        })
+        self.turns.append(
+            {
+                "response": turn.response,
+                "thought": turn.thought,
+                "action": turn.action,
+                "format_error": turn.format_error,
+                "observation": turn.observation,
+                "reward": turn.reward,
+                "expert_action": turn.expert_action,
+                "similarity": similarity(turn.action, turn.expert_action),
+            }
+        )
 
     @property
     def mean_similarity(self) -> float | None:

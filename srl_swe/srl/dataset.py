@@ -1,7 +1,8 @@
 """Expert trajectories -> the SRL training set: a `datasets.DatasetDict` with `train` and
 `validation` splits, split by trajectory (the paper holds out whole trajectories), one row per
 expert step (see `expand`). Rows are streamed to Arrow files a chunk at a time so paper-scale sets
-(~134k rows) need little memory beyond the trajectories themselves, and the set is written to a temporary folder and renamed into place: a failed
+(~134k rows) need little memory beyond the trajectories themselves, and the set is written to a temporary folder and
+renamed into place: a failed
 build never leaves a half dataset."""
 
 from __future__ import annotations
@@ -104,7 +105,9 @@ def build_dataset(
     so they match what the env shows."""
     kept = [t for t in trajectories if t.outcome.resolved] if only_resolved else list(trajectories)
     if not kept:
-        hint = " (--only-resolved kept none: no trajectory is marked resolved)" if only_resolved and trajectories else ""
+        hint = (
+            " (--only-resolved kept none: no trajectory is marked resolved)" if only_resolved and trajectories else ""
+        )
         raise ConfigError(f"No trajectories to build a dataset from{hint}; pass --trajectories FILE_OR_DIR.")
     held_out = split_indices(len(kept), val_fraction, seed)
     workdirs = task_workdirs({t.task_id for t in kept}, tasks_dir)
@@ -160,7 +163,9 @@ def _progress(items: list, show: bool) -> Iterable[tuple[int, Trajectory]]:
 
 def _check_target(out_dir: Path) -> None:
     """A folder holding something other than a dataset is never replaced."""
-    if out_dir.exists() and (not out_dir.is_dir() or (any(out_dir.iterdir()) and not (out_dir / "dataset_dict.json").exists())):
+    if out_dir.exists() and (
+        not out_dir.is_dir() or (any(out_dir.iterdir()) and not (out_dir / "dataset_dict.json").exists())
+    ):
         raise ConfigError(f"{out_dir} exists and is not a dataset; choose an empty or new --out folder.")
 
 

@@ -37,7 +37,10 @@ def completion_message(completion: Any) -> dict:
         assistants = [m for m in completion if isinstance(m, dict) and m.get("role", "assistant") == "assistant"]
         if assistants:
             return assistants[-1]
-    raise TypeError(f"A completion must be a string or a list of chat messages, got {type(completion).__name__}: {str(completion)[:80]!r}.")
+    raise TypeError(
+        f"A completion must be a string or a list of chat messages, got {type(completion).__name__}: "
+        f"{str(completion)[:80]!r}."
+    )
 
 
 def completion_action(completion: Any) -> str:
@@ -67,7 +70,10 @@ def _scores(completions, expert_action, method: Method, workers: int | None, pen
     unique: list[tuple[Any, str]] = []
     slots = []
     for completion, expert in zip(completions, experts, strict=True):
-        key = (completion if isinstance(completion, str) else json.dumps(completion, sort_keys=True, default=str), expert)
+        key = (
+            completion if isinstance(completion, str) else json.dumps(completion, sort_keys=True, default=str),
+            expert,
+        )
         if key not in index:
             index[key] = len(unique)
             unique.append((completion, expert))
@@ -118,11 +124,15 @@ def _score_group(method: Method, penalty: float, expert: str, completions: list[
     return scores
 
 
-def similarity_reward(completions, expert_action=None, method: Method = "exact", workers: int | None = None, **_) -> list[float]:
+def similarity_reward(
+    completions, expert_action=None, method: Method = "exact", workers: int | None = None, **_
+) -> list[float]:
     return _scores(completions, expert_action, method, workers, penalty=0.0)
 
 
-def format_reward(completions, expert_action=None, method: Method = "exact", workers: int | None = None, **_) -> list[float]:
+def format_reward(
+    completions, expert_action=None, method: Method = "exact", workers: int | None = None, **_
+) -> list[float]:
     """The SRL reward: -1 for a broken format, else the similarity to the expert action."""
     return _scores(completions, expert_action, method, workers, penalty=FORMAT_PENALTY)
 
@@ -146,7 +156,10 @@ def outcome_reward(completions, task_id=None, tasks_dir=None, **_) -> list[float
     from srl_swe.tasks.registry import load_task
 
     ids = _columns(completions, task_id, "task_id")
-    return [1.0 if grade(load_task(t, tasks_dir), completion_diff(c), tasks_dir=tasks_dir).resolved else 0.0 for c, t in zip(completions, ids, strict=True)]
+    return [
+        1.0 if grade(load_task(t, tasks_dir), completion_diff(c), tasks_dir=tasks_dir).resolved else 0.0
+        for c, t in zip(completions, ids, strict=True)
+    ]
 
 
 # The names the issue uses; `format` shadows the builtin only inside this module's namespace.

@@ -43,8 +43,21 @@ def sft_messages(
             continue
         call_id = f"call_{k}"
         function = {"name": step.action.name, "arguments": json.dumps(step.action.arguments)}
-        messages.append({"role": "assistant", "content": thought, "tool_calls": [{"id": call_id, "type": "function", "function": function}]})
-        messages.append({"role": "tool", "tool_call_id": call_id, "name": step.action.name, "content": truncate_middle(step.observation, observation_budget)})
+        messages.append(
+            {
+                "role": "assistant",
+                "content": thought,
+                "tool_calls": [{"id": call_id, "type": "function", "function": function}],
+            }
+        )
+        messages.append(
+            {
+                "role": "tool",
+                "tool_call_id": call_id,
+                "name": step.action.name,
+                "content": truncate_middle(step.observation, observation_budget),
+            }
+        )
     return messages
 
 

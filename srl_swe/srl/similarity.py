@@ -66,7 +66,9 @@ def _matcher(method: str):
             return _c_matcher()
         except ImportError:
             if method == "cdifflib":
-                raise ImportError("cdifflib is not installed: pip install 'srl-swe[fast]', or use method='difflib'.") from None
+                raise ImportError(
+                    "cdifflib is not installed: pip install 'srl-swe[fast]', or use method='difflib'."
+                ) from None
             return difflib.SequenceMatcher
     raise ValueError(f"Unknown similarity method {method!r}; use one of {', '.join(METHODS)}.")
 
@@ -121,7 +123,9 @@ def ratios(a: Sequence[str], b: Sequence[str], method: Method = "exact", workers
         from rapidfuzz.process import cpdist
 
         # rapidfuzz spreads the batch over native threads itself.
-        return cpdist(list(a), list(b), scorer=Indel.normalized_similarity, dtype=numpy.float64, workers=workers).tolist()
+        return cpdist(
+            list(a), list(b), scorer=Indel.normalized_similarity, dtype=numpy.float64, workers=workers
+        ).tolist()
     _matcher(method)  # an unknown method or a missing cdifflib fails here, not in a worker
     by_expert = group_by_expert(b)
     groups = [(expert, [a[i] for i in indices]) for expert, indices in by_expert.items()]

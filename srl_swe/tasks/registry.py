@@ -70,8 +70,12 @@ def load_task(task_id: str, tasks_dir: Path | str | None = None) -> TaskSpec:
     path = task_path(task_id, tasks_dir) / TASK_FILE
     if not path.is_file():
         known = list_tasks(tasks_dir)
-        hint = f" Known: {', '.join(known[:8])}{f' ... ({len(known)} in all)' if len(known) > 8 else ''}." if known else ""
-        raise TaskError(f"No task {task_id!r} in {_dir(tasks_dir)}; 'srl-swe tasks list' shows the registered ones.{hint}")
+        hint = (
+            f" Known: {', '.join(known[:8])}{f' ... ({len(known)} in all)' if len(known) > 8 else ''}." if known else ""
+        )
+        raise TaskError(
+            f"No task {task_id!r} in {_dir(tasks_dir)}; 'srl-swe tasks list' shows the registered ones.{hint}"
+        )
     return read_spec(path)
 
 
@@ -79,7 +83,9 @@ def read_spec(path: Path) -> TaskSpec:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        raise TaskError(f"{path} is not valid YAML ({str(exc).splitlines()[0]}); fix or re-register the task.") from None
+        raise TaskError(
+            f"{path} is not valid YAML ({str(exc).splitlines()[0]}); fix or re-register the task."
+        ) from None
     return parse_spec(data, where=str(path))
 
 
@@ -104,7 +110,10 @@ def staging(task_id: str, tasks_dir: Path | str | None = None, replace: bool = F
     error it is removed and the registry is as it was."""
     final = task_path(task_id, tasks_dir)
     if final.exists() and not replace:
-        raise TaskError(f"Task {task_id!r} already exists in {final.parent}; pick another --id or 'srl-swe tasks remove {task_id}' first.")
+        raise TaskError(
+            f"Task {task_id!r} already exists in {final.parent}; pick another --id or 'srl-swe tasks remove {task_id}' "
+            "first."
+        )
     # the staging prefix keeps half-written folders out of list_tasks
     with replacing_dir(final, prefix=f"{STAGING_PREFIX}{task_id}-") as tmp:
         (tmp / TRAJECTORIES_DIR).mkdir()
@@ -116,7 +125,9 @@ def write_spec(folder: Path, spec: TaskSpec) -> None:
     write_text(folder / TASK_FILE, dump_spec(spec))
 
 
-def save_task(spec: TaskSpec, tasks_dir: Path | str | None = None, bundle: Path | None = None, replace: bool = False) -> Path:
+def save_task(
+    spec: TaskSpec, tasks_dir: Path | str | None = None, bundle: Path | None = None, replace: bool = False
+) -> Path:
     """Register `spec` (with the repo bundle file `bundle`, copied) as one atomic step."""
     with staging(spec.instance_id, tasks_dir, replace=replace) as folder:
         if bundle is not None:

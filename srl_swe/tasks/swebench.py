@@ -65,8 +65,14 @@ def write_jsonl(specs: list[TaskSpec], path: Path | str) -> None:
     write_text(path, "".join(json.dumps(spec.to_swebench(), ensure_ascii=False) + "\n" for spec in specs))
 
 
-def import_jsonl(path: Path | str, tasks_dir: Path | str | None = None, image_template: str | None = None,
-                 replace: bool = False, test_command: str | None = None, test_runner: str | None = None) -> list[TaskSpec]:
+def import_jsonl(
+    path: Path | str,
+    tasks_dir: Path | str | None = None,
+    image_template: str | None = None,
+    replace: bool = False,
+    test_command: str | None = None,
+    test_runner: str | None = None,
+) -> list[TaskSpec]:
     """Register every record of a JSONL file. All records are checked before any is written."""
     specs = read_jsonl(path, image_template, test_command, test_runner)
     if not replace:
@@ -79,7 +85,9 @@ def import_jsonl(path: Path | str, tasks_dir: Path | str | None = None, image_te
     return specs
 
 
-def export_jsonl(path: Path | str, task_ids: list[str] | None = None, tasks_dir: Path | str | None = None) -> list[TaskSpec]:
+def export_jsonl(
+    path: Path | str, task_ids: list[str] | None = None, tasks_dir: Path | str | None = None
+) -> list[TaskSpec]:
     """Write the given tasks (all by default) as SWE-bench JSONL."""
     specs = [load_task(task_id, tasks_dir) for task_id in (task_ids or list_tasks(tasks_dir))]
     write_jsonl(specs, path)

@@ -75,7 +75,9 @@ class GRPOSettings(TrainConfig):
     adv_eps: float = Field(1e-4, gt=0)
     max_refill_rounds: int = Field(4, ge=0)
     max_new_tokens: int = Field(512, ge=1)
-    use_vllm: bool = Field(False, description="Sample rollouts with vLLM (GPU, LoRA runs); else transformers' generate().")
+    use_vllm: bool = Field(
+        False, description="Sample rollouts with vLLM (GPU, LoRA runs); else transformers' generate()."
+    )
     vllm_gpu_memory_utilization: float = Field(0.3, gt=0, lt=1, description="GPU memory share of the vLLM engine.")
 
 
@@ -103,7 +105,8 @@ class PPOConfig(TrainConfig):
     own actions run and each step is also compared with the expert's step of the same index)."""
 
     mode: Literal["stepwise", "srl", "rlvr", "both"] = "stepwise"
-    critic: Literal["separate", "shared"] = Field("separate", description="Own LoRA adapter on the shared base, or the policy's.")
+    critic: Literal["separate", "shared"] = Field(
+        "separate", description="Own LoRA adapter on the shared base, or the policy's.")
     batch_prompts: int = Field(64, ge=1, description="stepwise: prompts (one sample each) per step.")
     generation_batch_prompts: int = Field(16, ge=1, description="Prompts per generate() call.")
     batch_episodes: int = Field(4, ge=1, description="Episode modes: episodes per step (one env each, in lockstep).")
@@ -177,7 +180,9 @@ def parse_assignments(pairs: list[str]) -> dict[str, Any]:
 def _merge(base: dict, extra: dict) -> dict:
     merged = dict(base)
     for key, value in extra.items():
-        merged[key] = _merge(merged[key], value) if isinstance(value, dict) and isinstance(merged.get(key), dict) else value
+        merged[key] = (
+            _merge(merged[key], value) if isinstance(value, dict) and isinstance(merged.get(key), dict) else value
+        )
     return merged
 
 
@@ -197,7 +202,8 @@ def load_config(kind: str, file: str | Path | None = None, overrides: dict[str, 
         if not isinstance(loaded, dict):
             raise ConfigError(f"Config file {str(path)!r} must hold a mapping of settings.")
         values = loaded
-    values = _merge(_merge(PRESETS[preset][kind], values), {k: v for k, v in (overrides or {}).items() if v is not None})
+    given = {k: v for k, v in (overrides or {}).items() if v is not None}
+    values = _merge(_merge(PRESETS[preset][kind], values), given)
     try:
         return cls.model_validate(values)
     except ValidationError as exc:

@@ -47,7 +47,9 @@ def stepwise_examples(dataset, with_thought: bool) -> list[dict]:
     for row in dataset:
         thought = (row.get("thought") or "").strip() if with_thought else ""
         target = turn_text(thought, row["expert_action"])
-        examples.append({"messages": list(row["prompt"]) + [{"role": "assistant", "content": target}], "last_turn_only": True})
+        examples.append(
+            {"messages": list(row["prompt"]) + [{"role": "assistant", "content": target}], "last_turn_only": True}
+        )
     return examples
 
 
@@ -75,7 +77,9 @@ def _with_dict_arguments(message: dict) -> dict:
             try:
                 function["arguments"] = json.loads(function["arguments"] or "{}")
             except json.JSONDecodeError as exc:
-                raise ConfigError(f"A tool call's arguments are not valid JSON ({exc.msg}): {function['arguments'][:80]!r}.") from exc
+                raise ConfigError(
+                    f"A tool call's arguments are not valid JSON ({exc.msg}): {function['arguments'][:80]!r}."
+                ) from exc
         fixed.append({**call, "function": function})
     return {**message, "tool_calls": fixed}
 

@@ -10,8 +10,8 @@ from srl_swe.errors import ConfigError
 from srl_swe.train.metrics import read_metrics
 
 # Shown first, in this order, when present; any other numeric metric follows.
-PREFERRED = ["reward_mean", "reward_std", "loss", "value_loss", "explained_variance", "clip_fraction", "fraction_filtered",
-             "kl", "entropy", "completion_len_mean",
+PREFERRED = ["reward_mean", "reward_std", "loss", "value_loss", "explained_variance", "clip_fraction",
+             "fraction_filtered", "kl", "entropy", "completion_len_mean",
              "tokens_per_s", "format_error_rate", "success_rate", "grad_norm", "lr"]
 
 
@@ -26,7 +26,12 @@ def plot_run(run_dir: str | Path, out: str | Path | None = None) -> Path:
     records = read_metrics(run_dir)
     if not records:
         raise ConfigError(f"{run_dir} has no metrics.jsonl entries to plot: train first.")
-    numeric = {k for r in records for k, v in r.items() if k != "step" and isinstance(v, (int, float)) and not isinstance(v, bool)}
+    numeric = {
+        k
+        for r in records
+        for k, v in r.items()
+        if k != "step" and isinstance(v, (int, float)) and not isinstance(v, bool)
+    }
     keys = [k for k in PREFERRED if k in numeric] + sorted(numeric - set(PREFERRED))
     cols = min(3, len(keys))
     rows = math.ceil(len(keys) / cols)

@@ -109,12 +109,19 @@ def collect_groups(s: Session, envs: list, tasks: list[str],
             if not cfg.dapo_filter or filter_groups([r.total_reward for r in group], cfg.group_size, cfg.std_eps):
                 kept.append(group)
         rounds += 1
-    stats = {"runs": every, "groups_sampled": sampled, "rounds": rounds, "seconds": s.workers.maximum(time.perf_counter() - began)}
+    stats = {
+        "runs": every,
+        "groups_sampled": sampled,
+        "rounds": rounds,
+        "seconds": s.workers.maximum(time.perf_counter() - began),
+    }
     if not kept:
         successes = sum(r.total_reward > 0 for r in every)
         raise EmptyBatch(
-            f"All {sampled} task group(s) had the same outcome in every episode ({successes}/{len(every)} solved) after "
-            f"{rounds - 1} refill round(s): no learning signal. Start from a stronger policy (--init-from an SRL or SFT "
+            f"All {sampled} task group(s) had the same outcome in every episode ({successes}/{len(every)} solved) "
+            "after "
+            f"{rounds - 1} refill round(s): no learning signal. Start from a stronger policy (--init-from an SRL or "
+            "SFT "
             "run), raise max_refill_rounds, or set dapo_filter: false."
         )
     return kept, stats

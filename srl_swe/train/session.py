@@ -206,7 +206,9 @@ def open_session(cfg: TrainConfig, n_items: int, resume: bool = False, prepare: 
     vllm = open_vllm(cfg, model, tokenizer, workers) if getattr(cfg, "use_vllm", False) else None
     try:
         with log:
-            yield Session(cfg, run_dir, device, model, tokenizer, optimizer, scheduler, sampler, log, workers, step, vllm)
+            yield Session(
+                cfg, run_dir, device, model, tokenizer, optimizer, scheduler, sampler, log, workers, step, vllm
+            )
     finally:
         if vllm is not None:
             vllm.close()

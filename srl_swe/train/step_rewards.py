@@ -40,7 +40,9 @@ def step_rewards(
     if samples_per_prompt < 1:
         raise ValueError(f"samples_per_prompt must be at least 1, got {samples_per_prompt}.")
     if samples_per_prompt > 1 and not do_sample:
-        raise ValueError("Greedy decoding gives the same completion every time: samples_per_prompt > 1 needs do_sample=True.")
+        raise ValueError(
+            "Greedy decoding gives the same completion every time: samples_per_prompt > 1 needs do_sample=True."
+        )
     if reward_fn is None:
         from srl_swe.srl.rewards import format_reward as reward_fn
     if isinstance(model_or_path, (str, Path)):
