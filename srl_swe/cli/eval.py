@@ -83,18 +83,9 @@ def eval_run(
     from srl_swe.evaluate.runner import EvalConfig
 
     try:
-        settings = PolicySettings(
-            kind=policy,
-            mode=mode,
-            tasks_dir=tasks_dir,
-            model=model,
-            adapter=adapter,
-            base_url=base_url,
-            api_key_env=api_key_env,
-            temperature=temperature,
-            max_tokens=max_tokens,
-            workers=workers,
-        )
+        settings = PolicySettings(kind=policy, mode=mode, tasks_dir=tasks_dir, model=model, adapter=adapter,
+                                  base_url=base_url, api_key_env=api_key_env, temperature=temperature,
+                                  max_tokens=max_tokens, workers=workers)
         config = EvalConfig(policy=settings, tasks=read_task_ids(tasks, tasks_dir), tasks_dir=tasks_dir, mode=mode,
                             workers=workers, attempts=attempts, max_steps=max_steps, instance_timeout=timeout,
                             grade_timeout=grade_timeout, out=out_dir, rerun=rerun)

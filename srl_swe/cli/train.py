@@ -33,6 +33,17 @@ Set = Annotated[
 Preset = Annotated[str | None, typer.Option(
     "--preset", help="Starting settings: 'paper' (batch 512, group 8; GPU) or 'cpu-demo' (minutes on a CPU). "
     "Default: paper on a GPU, cpu-demo without one. --config and the other options override it.")]
+TasksData = Annotated[str | None, typer.Option("--data", help="Tasks directory (default: tasks).")]
+Task = Annotated[list[str] | None, typer.Option("--task", help="Task id to train on; repeatable (default: all).")]
+PPOMode = Annotated[
+    str | None, typer.Option("--mode", help="stepwise (--data), or episodes in SWEEnv: srl | rlvr | both.")
+]
+PPOTasks = Annotated[
+    list[str] | None, typer.Option("--tasks", "--task", help="Episode modes: task id; repeatable (default: all).")
+]
+PPOTasksDir = Annotated[
+    str | None, typer.Option("--tasks-dir", help="Episode modes: tasks directory (default: tasks).")
+]
 # What each command's summary shows of its last step's metrics.
 SHOWN = ("loss", "reward_mean", "fraction_filtered", "success_rate", "value_loss")
 
@@ -87,21 +98,9 @@ def srl(model: Model = None, data: Data = None, out_dir: Out = None, max_steps: 
 
 @app.command("rlvr")
 @friendly
-def rlvr(
-    model: Model = None,
-    data: Annotated[str | None, typer.Option("--data", help="Tasks directory (default: tasks).")] = None,
-    out_dir: Out = None,
-    max_steps: MaxSteps = None,
-    resume: Resume = False,
-    config: ConfigFile = None,
-    init_from: InitFrom = None,
-    lr: Lr = None,
-    task: Annotated[
-        list[str] | None, typer.Option("--task", help="Task id to train on; repeatable (default: all).")
-    ] = None,
-    set_: Set = None,
-    preset: Preset = None,
-) -> None:
+def rlvr(model: Model = None, data: TasksData = None, out_dir: Out = None, max_steps: MaxSteps = None,
+         resume: Resume = False, config: ConfigFile = None, init_from: InitFrom = None, lr: Lr = None,
+         task: Task = None, set_: Set = None, preset: Preset = None) -> None:
     """RLVR: GRPO over whole episodes in SWEEnv, rewarded by the task's tests."""
     from srl_swe.train.rlvr import train_rlvr
 
@@ -112,28 +111,9 @@ def rlvr(
 
 @app.command("ppo")
 @friendly
-def ppo(
-    model: Model = None,
-    data: Data = None,
-    out_dir: Out = None,
-    max_steps: MaxSteps = None,
-    resume: Resume = False,
-    config: ConfigFile = None,
-    init_from: InitFrom = None,
-    lr: Lr = None,
-    mode: Annotated[
-        str | None, typer.Option("--mode", help="stepwise (--data), or episodes in SWEEnv: srl | rlvr | both.")
-    ] = None,
-    tasks: Annotated[
-        list[str] | None,
-        typer.Option("--tasks", "--task", help="Episode modes: task id; repeatable (default: all)."),
-    ] = None,
-    tasks_dir: Annotated[
-        str | None, typer.Option("--tasks-dir", help="Episode modes: tasks directory (default: tasks).")
-    ] = None,
-    set_: Set = None,
-    preset: Preset = None,
-) -> None:
+def ppo(model: Model = None, data: Data = None, out_dir: Out = None, max_steps: MaxSteps = None, resume: Resume = False,
+        config: ConfigFile = None, init_from: InitFrom = None, lr: Lr = None, mode: PPOMode = None,
+        tasks: PPOTasks = None, tasks_dir: PPOTasksDir = None, set_: Set = None, preset: Preset = None) -> None:
     """PPO with a value head: step-wise SRL instances, or multi-turn episodes rewarded per step and/or by tests."""
     from srl_swe.train.ppo import train_ppo
 
