@@ -95,6 +95,17 @@ def test_a_group_runs_in_lockstep_with_token_ids_and_a_token_limit():
     assert limited.truncated_by == "max_tokens" and len(limited.turns) == 2
 
 
+def test_a_group_can_give_each_env_its_own_task():
+    envs = [CountingEnv(max_steps=1), CountingEnv(max_steps=1)]
+    episodes = rollout_group(envs, TokenPolicy(), task_ids=["a", "b"])
+    assert [e.task_id for e in episodes] == ["a", "b"]
+    assert [env.resets[0] for env in envs] == [(None, {"task_id": "a"}), (None, {"task_id": "b"})]
+    with pytest.raises(ValueError, match="one per env"):
+        rollout_group(envs, TokenPolicy(), task_ids=["a"])
+    with pytest.raises(ValueError, match="not both"):
+        rollout_group(envs, TokenPolicy(), task_id="a", task_ids=["a", "b"])
+
+
 def test_a_passed_deadline_raises_its_error():
     class Late(DeadlineExceeded):
         pass
