@@ -48,9 +48,10 @@ def _predictions(out: Path) -> list[dict]:
 
 
 @pytest.mark.parametrize("mode", ["agentic", "oracle-edit"])
-def test_replay_resolves_every_bundled_task_and_noop_none(tmp_path, mode):
-    bundled = list_tasks()
-    assert bundled, "no bundled tasks under tasks/: the harness's upper and lower bounds need them"
+def test_replay_resolves_one_task_per_library_and_noop_none(tmp_path, mode):
+    # One task of each bundled library: that every task's expert resolves is test_bundled_experts'.
+    bundled = [t for t in list_tasks() if t.endswith("-1")]
+    assert len(bundled) >= 4, "no bundled tasks under tasks/: the harness's upper and lower bounds need them"
     replay = evaluate(tmp_path / "replay", "replay", bundled, mode=mode, workers=4)
     assert replay["resolved_instances"] == replay["total_instances"] == len(bundled)
     assert replay["resolve_rate"] == 1.0 and replay["error_instances"] == 0
