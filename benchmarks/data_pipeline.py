@@ -43,13 +43,29 @@ def code(rng: random.Random, size: int) -> str:
 def synthetic_action(rng: random.Random, path: str) -> Action:
     kind = rng.random()
     if kind < 0.4:
-        return bash(f"cd /testbed && {rng.choice(['grep -rn', 'python -m pytest -q', 'sed -n 1,80p', 'ls -la'])} {path} {rng.choice(WORDS)}")
+        return bash(
+            f"cd /testbed && {rng.choice(['grep -rn', 'python -m pytest -q', 'sed -n 1,80p', 'ls -la'])} {path} "
+            f"{rng.choice(WORDS)}"
+        )
     if kind < 0.7:
-        return Action(name="str_replace_editor", arguments={"command": "view", "path": path, "view_range": [rng.randint(1, 200), -1]})
+        return Action(
+            name="str_replace_editor",
+            arguments={"command": "view", "path": path, "view_range": [rng.randint(1, 200), -1]},
+        )
     if kind < 0.9:
-        return Action(name="str_replace_editor", arguments={"command": "str_replace", "path": path,
-                                                            "old_str": code(rng, rng.randint(100, 800)), "new_str": code(rng, rng.randint(100, 800))})
-    return Action(name="str_replace_editor", arguments={"command": "create", "path": path, "file_text": code(rng, rng.randint(300, 2000))})
+        return Action(
+            name="str_replace_editor",
+            arguments={
+                "command": "str_replace",
+                "path": path,
+                "old_str": code(rng, rng.randint(100, 800)),
+                "new_str": code(rng, rng.randint(100, 800)),
+            },
+        )
+    return Action(
+        name="str_replace_editor",
+        arguments={"command": "create", "path": path, "file_text": code(rng, rng.randint(300, 2000))},
+    )
 
 
 def synthetic_trajectory(rng: random.Random, index: int, n_steps: int) -> Trajectory:
@@ -100,10 +116,16 @@ def reward_batch(rng: random.Random, prompts: int, group: int) -> tuple[list[str
     completions, experts = [], []
     for _ in range(prompts):
         old, new = code(rng, 900), code(rng, 900)
-        expert = Action(name="str_replace_editor", arguments={"command": "str_replace", "path": "/testbed/pkg/core.py", "old_str": old, "new_str": new})
+        expert = Action(
+            name="str_replace_editor",
+            arguments={"command": "str_replace", "path": "/testbed/pkg/core.py", "old_str": old, "new_str": new},
+        )
         for g in range(group):
             cut = rng.randint(0, len(new))
-            guess = Action(name="str_replace_editor", arguments={**expert.arguments, "new_str": new[:cut] + code(rng, len(new) - cut)})
+            guess = Action(
+                name="str_replace_editor",
+                arguments={**expert.arguments, "new_str": new[:cut] + code(rng, len(new) - cut)},
+            )
             text = f"<think>\n{code(rng, 200)}\n</think>\n{canonical(guess)}"
             completions.append(text if g != 7 else text.replace("</function>", ""))
             experts.append(canonical(expert))
@@ -113,11 +135,17 @@ def reward_batch(rng: random.Random, prompts: int, group: int) -> tuple[list[str
 def bench_rewards(prompts: int, group: int, seed: int) -> dict:
     completions, experts = reward_batch(random.Random(seed), prompts, group)
     cores = os.cpu_count() or 1
-    format_reward(completions[:512], expert_action=experts[:512], method="exact", workers=cores)  # start the pool once, as a trainer would
+    format_reward(
+        completions[:512], expert_action=experts[:512], method="exact", workers=cores
+    )  # start the pool once, as a trainer would
     rows = {}
-    for label, method, workers in (("difflib, 1 core", "difflib", 1), (f"difflib, {cores} cores", "difflib", cores),
-                                   ("cdifflib, 1 core", "cdifflib", 1), (f"cdifflib (default), {cores} cores", "exact", cores),
-                                   (f"fast (rapidfuzz), {cores} cores", "fast", cores)):
+    for label, method, workers in (
+        ("difflib, 1 core", "difflib", 1),
+        (f"difflib, {cores} cores", "difflib", cores),
+        ("cdifflib, 1 core", "cdifflib", 1),
+        (f"cdifflib (default), {cores} cores", "exact", cores),
+        (f"fast (rapidfuzz), {cores} cores", "fast", cores),
+    ):
         start = time.perf_counter()
         scores = format_reward(completions, expert_action=experts, method=method, workers=workers)
         rows[label] = {"seconds": time.perf_counter() - start, "scores": scores}
@@ -144,7 +172,10 @@ def plot(rewards: dict, path: Path) -> None:
     ax.barh(labels, seconds, color=["#999", "#777", "#59a", "#27a", "#e83"])
     ax.axvline(2.0, color="red", linestyle="--", linewidth=1, label="goal: 2 s")
     ax.set_xscale("log")
-    ax.set_xlabel(f"seconds for {rewards['batch']} completions (~{rewards['mean_completion_chars'] / 1000:.1f} KB each), log scale")
+    ax.set_xlabel(
+        f"seconds for {rewards['batch']} completions (~{rewards['mean_completion_chars'] / 1000:.1f} KB each), log "
+        "scale"
+    )
     ax.invert_yaxis()
     ax.legend(loc="lower right")
     fig.tight_layout()
@@ -166,9 +197,14 @@ def main() -> None:
         return
     load_start = os.getloadavg()[0]  # other processes share this machine's cores: say how busy it was
     build = bench_build(args.trajectories, args.steps, args.seed)
-    print(f"build: {build['trajectories']} trajectories x {build['steps']} steps -> {sum(build['rows'].values())} instances "
-          f"({build['rows']}); import {build['import_s']:.1f} s + expand/save {build['build_s']:.1f} s = {build['total_s']:.1f} s; "
-          f"peak RSS {build['peak_rss_mb'] / 1024:.2f} GB; JSONL {build['jsonl_mb']:.0f} MB, dataset {build['dataset_mb']:.0f} MB")
+    print(
+        f"build: {build['trajectories']} trajectories x {build['steps']} steps -> {sum(build['rows'].values())} "
+        "instances "
+        f"({build['rows']}); import {build['import_s']:.1f} s + expand/save {build['build_s']:.1f} s = "
+        f"{build['total_s']:.1f} s; "
+        f"peak RSS {build['peak_rss_mb'] / 1024:.2f} GB; JSONL {build['jsonl_mb']:.0f} MB, dataset "
+        f"{build['dataset_mb']:.0f} MB"
+    )
     rewards = bench_rewards(args.prompts, args.group, args.seed)
     print(f"rewards: {rewards['batch']} completions of ~{rewards['mean_completion_chars']:.0f} chars")
     for label, seconds in rewards["seconds"].items():
@@ -176,11 +212,19 @@ def main() -> None:
     default = next(v for k, v in rewards["seconds"].items() if "default" in k)
     fast = next(v for k, v in rewards["seconds"].items() if k.startswith("fast"))
     gap = rewards["fast_minus_exact"]
-    print(f"  fast is {default / fast:.0f}x faster than the default; fast - exact on this batch: mean {gap['mean']:.3f}, max {gap['max']:.3f}")
+    print(
+        f"  fast is {default / fast:.0f}x faster than the default; fast - exact on this batch: mean {gap['mean']:.3f}, "
+        f"max {gap['max']:.3f}"
+    )
     machine = {"cpus": os.cpu_count(), "load_average_1m_start": load_start, "load_average_1m_end": os.getloadavg()[0]}
-    print(f"machine: {machine['cpus']} cores, load average {load_start:.1f} at start, {machine['load_average_1m_end']:.1f} at end (shared machine)")
+    print(
+        f"machine: {machine['cpus']} cores, load average {load_start:.1f} at start, "
+        f"{machine['load_average_1m_end']:.1f} at end (shared machine)"
+    )
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "data_pipeline.json").write_text(json.dumps({"machine": machine, "build": build, "rewards": rewards}, indent=2) + "\n")
+    (args.out / "data_pipeline.json").write_text(
+        json.dumps({"machine": machine, "build": build, "rewards": rewards}, indent=2) + "\n"
+    )
     plot(rewards, args.out / "data_pipeline_rewards.png")
     print(f"wrote {args.out / 'data_pipeline.json'} and {args.out / 'data_pipeline_rewards.png'}")
 

@@ -1,7 +1,8 @@
 """Evaluation throughput: instances graded per minute with the `replay` policy on the bundled tasks
 for workers = 1, 2, 4, and the speed-up of 4 workers over 1. Task images are built before timing.
 
-    .venv/bin/python benchmarks/eval_throughput.py [--workers 1 2 4] [--repeat 3] [--mode agentic|oracle-edit] [--tasks-dir DIR]
+    .venv/bin/python benchmarks/eval_throughput.py [--workers 1 2 4] [--repeat 3] [--mode agentic|oracle-edit]
+    [--tasks-dir DIR]
 
 Prints a table; writes results JSON and a PNG bar chart."""
 
@@ -74,16 +75,28 @@ def main() -> None:
     with console.status("building task images (not timed)"):
         for task_id in tasks:
             ensure_task_image(load_task(task_id, args.tasks_dir), args.tasks_dir)
-    results = {"mode": args.mode, "tasks": len(tasks), "repeat": args.repeat, "load_before": os.getloadavg()[0], "runs": {}}
+    results = {
+        "mode": args.mode,
+        "tasks": len(tasks),
+        "repeat": args.repeat,
+        "load_before": os.getloadavg()[0],
+        "runs": {},
+    }
     samples: dict[int, list[tuple[float, float, dict]]] = {w: [] for w in args.workers}
     for round_ in range(args.repeat):  # interleaved, so that load drifting over time hits every setting alike
         for workers in args.workers:
-            with console.status(f"round {round_ + 1}/{args.repeat}: replay on {len(tasks)} tasks with {workers} worker(s)"):
+            with console.status(
+                f"round {round_ + 1}/{args.repeat}: replay on {len(tasks)} tasks with {workers} worker(s)"
+            ):
                 samples[workers].append(graded_per_minute(tasks, args.tasks_dir, args.mode, workers))
     for workers, runs in samples.items():
         per_minute, seconds, report = sorted(runs, key=lambda r: r[0])[len(runs) // 2]  # the median run
-        results["runs"][str(workers)] = {"per_minute": per_minute, "seconds": seconds, "mean_steps": report["mean_steps"],
-                                         "all_per_minute": [round(r[0], 2) for r in runs]}
+        results["runs"][str(workers)] = {
+            "per_minute": per_minute,
+            "seconds": seconds,
+            "mean_steps": report["mean_steps"],
+            "all_per_minute": [round(r[0], 2) for r in runs],
+        }
     results["load_after"] = os.getloadavg()[0]
     first, last = str(args.workers[0]), str(args.workers[-1])
     results["speedup"] = results["runs"][last]["per_minute"] / results["runs"][first]["per_minute"]

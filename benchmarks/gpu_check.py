@@ -47,7 +47,8 @@ def _reset_peak() -> None:
 
 
 def rlvr_turn(args) -> dict:
-    from srl_swe.train.rlvr import EpisodeRun, update
+    from srl_swe.env.rollout import Episode, Turn
+    from srl_swe.train.rlvr import update
     from srl_swe.train.session import open_session
 
     cfg = _config("rlvr", args, tempfile.mkdtemp(prefix="rlvr-turn-"), group_size=args.group, batch_tasks=1,
@@ -56,7 +57,9 @@ def rlvr_turn(args) -> dict:
         context = _prompts(1, args.rlvr_context, len(s.tokenizer))[0]
 
         def learn(samples):
-            runs = [EpisodeRun("t", [context], [x], reward=float(i % 2)) for i, x in enumerate(samples)]
+            runs = [Episode("t", [Turn(response="", thought="", action=None, format_error=None, observation="",
+                                       reward=float(i % 2), expert_action=None, prompt_ids=context, completion_ids=x)])
+                    for i, x in enumerate(samples)]
             return update(s, [runs])
 
         return _timed(s, args, lambda: s.sample([context], args.group, args.max_new_tokens), learn)
@@ -72,7 +75,8 @@ def trl_grpo_step(args) -> dict:
 
     tokenizer = AutoTokenizer.from_pretrained(args.model_dir)
     tokenizer.padding_side = "left"
-    prompts = [tokenizer.decode(p) for p in _prompts(args.prompts * (args.steps + 1), args.prompt_tokens, len(tokenizer))]
+    ids = _prompts(args.prompts * (args.steps + 1), args.prompt_tokens, len(tokenizer))
+    prompts = [tokenizer.decode(p) for p in ids]
     model = AutoModelForCausalLM.from_pretrained(args.model_dir, dtype=torch.bfloat16 if args.bf16 else torch.float32)
     times: list[float] = []
     lengths: list[float] = []
@@ -130,7 +134,8 @@ def measure(args) -> dict:
             _reset_peak()
             began = time.perf_counter()
             result = run()
-            rows[name] = (result if name == "trl_grpo_step" else _rates(result)) | {"wall_s": time.perf_counter() - began}
+            wall = {"wall_s": time.perf_counter() - began}
+            rows[name] = (result if name == "trl_grpo_step" else _rates(result)) | wall
             print(f"{name}: {json.dumps(rows[name])}", flush=True)
     return rows
 
@@ -151,7 +156,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="CPU, tiny model, a few tokens")
     parser.add_argument("--prepare", type=Path, default=None, metavar="DIR", help="download the wheels into DIR")
-    parser.add_argument("--python-version", default=None, help="--prepare: the GPU machine's Python (default: this one's)")
+    parser.add_argument("--python-version", default=None,
+                        help="--prepare: the GPU machine's Python (default: this one's)")
     parser.add_argument("--prompts", type=int, default=4)
     parser.add_argument("--group", type=int, default=8)
     parser.add_argument("--prompt-tokens", type=int, default=512)
@@ -168,7 +174,8 @@ def main() -> None:
     args.shape, args.bf16, args.threads = ("qwen2.5-0.5b", True, 4) if not args.smoke else ("tiny", False, 1)
     args.micro_batch, args.minibatch = 8, 16
     if args.smoke:
-        args.prompts, args.group, args.prompt_tokens, args.rlvr_context, args.max_new_tokens, args.steps = 1, 2, 16, 32, 4, 1
+        args.prompts, args.group, args.prompt_tokens = 1, 2, 16
+        args.rlvr_context, args.max_new_tokens, args.steps = 32, 4, 1
     else:
         import torch
 

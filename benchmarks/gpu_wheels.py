@@ -56,15 +56,17 @@ def prepare(target: Path, python_version: str | None = None) -> list[Path]:
     present = set(closure(ASSUMED_PRESENT))
     wanted = closure(NEEDED, skip=present)
     target.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:", "--dest", str(target),
-               "--python-version", python_version, "--implementation", "cp",
+    command = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
+               "--dest", str(target), "--python-version", python_version, "--implementation", "cp",
                *[x for p in PLATFORMS for x in ("--platform", p)], *[f"{n}=={v}" for n, v in sorted(wanted.items())]]
     subprocess.run(command, check=True)
     wheels = sorted(target.glob("*.whl"))
     total = sum(w.stat().st_size for w in wheels) / 2**20
     if total > LIMIT_MIB:
-        largest = ", ".join(f"{w.name} ({w.stat().st_size / 2**20:.1f} MiB)" for w in sorted(wheels, key=lambda w: -w.stat().st_size)[:4])
-        raise SystemExit(f"{target} holds {total:.1f} MiB of wheels, over the {LIMIT_MIB} MiB a run carries; largest: {largest}.")
+        biggest = sorted(wheels, key=lambda w: -w.stat().st_size)[:4]
+        largest = ", ".join(f"{w.name} ({w.stat().st_size / 2**20:.1f} MiB)" for w in biggest)
+        raise SystemExit(f"{target} holds {total:.1f} MiB of wheels, over the {LIMIT_MIB} MiB a run carries; "
+                         f"largest: {largest}.")
     print(f"{len(wheels)} wheels, {total:.1f} MiB, for Python {python_version} in {target} "
           f"(assumed present on the GPU machine: {', '.join(sorted(present))})")
     return wheels

@@ -99,7 +99,8 @@ def main() -> None:
     }
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "import_speed.json").write_text(json.dumps(result, indent=2) + "\n")
-    print(f"{n_imp} trajectories, {size_mb:.0f} MB in {len(paths)} files ({', '.join(f'{n} {f}' for f, n in sorted(report.formats.items()))})")
+    formats = ", ".join(f"{n} {f}" for f, n in sorted(report.formats.items()))
+    print(f"{n_imp} trajectories, {size_mb:.0f} MB in {len(paths)} files ({formats})")
     print(f"json.loads baseline: {base_rate:,.0f} records/s; import: {imp_rate:,.0f} records/s: "
           f"ratio {imp_rate / base_rate:.2f} (goal 0.3); peak traced memory while importing {peak_mb:.1f} MB")
 

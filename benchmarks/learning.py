@@ -4,7 +4,8 @@ similarity to the expert, -1 for a broken format) on the validation split for th
 model, after SFT, and after SFT then SRL. Goal: within 15 minutes on CPU; the paper's finding is
 that SRL raises the reward over SFT alone. The figures are reported whatever they are.
 
-    .venv/bin/python benchmarks/learning.py [--sft-steps 200] [--srl-steps 8] [--srl-seeds 0 1 2] [--out benchmarks/results]
+    .venv/bin/python benchmarks/learning.py [--sft-steps 200] [--srl-steps 8] [--srl-seeds 0 1 2] [--out
+    benchmarks/results]
     .venv/bin/python benchmarks/learning.py --reduced     # the same comparison at a fraction of the size
 
 Two validation figures per policy:
@@ -49,11 +50,11 @@ from srl_swe import atomic
 from srl_swe.models.loading import resolve_model
 from srl_swe.srl.dataset import build_dataset, bundled_expert_files
 from srl_swe.train.config import load_config
-from srl_swe.train.evaluate import step_rewards
 from srl_swe.train.metrics import read_metrics
 from srl_swe.train.ppo import train_ppo
 from srl_swe.train.sft import train_sft
 from srl_swe.train.srl import train_srl
+from srl_swe.train.step_rewards import step_rewards
 from srl_swe.trajectories.schema import read_jsonl
 
 TEMPERATURE = 1.0  # SRL's (the paper's) sampling temperature: the sampled figure uses the same
@@ -75,7 +76,11 @@ def mean_se(values: list[float]) -> tuple[float, float]:
 def evaluate(model_or_path, data, args) -> dict:
     """Greedy and sampled validation rewards of one policy, with per-prompt sampled means."""
     model, tokenizer = resolve_model(str(model_or_path))
-    common = {"max_new_tokens": args.max_new_tokens, "max_prompt_tokens": args.max_prompt_tokens, "tokenizer": tokenizer}
+    common = {
+        "max_new_tokens": args.max_new_tokens,
+        "max_prompt_tokens": args.max_prompt_tokens,
+        "tokenizer": tokenizer,
+    }
     greedy = [r[0] for r in step_rewards(model, data["validation"], batch_size=8, **common)]
     sampled = step_rewards(model, data["validation"], do_sample=True, temperature=TEMPERATURE, batch_size=4,
                            samples_per_prompt=args.eval_samples, seed=0, **common)
@@ -108,7 +113,8 @@ def plot(results: dict, path: Path) -> None:
 
     names = ["untrained", "SFT", "SFT + SRL", "SFT + PPO"]
     runs, ppo_runs = results["srl_runs"], results["ppo_runs"]
-    greedy = [results["untrained"]["greedy"], results["sft"]["greedy"], results["srl_greedy"]["mean"], results["ppo_greedy"]["mean"]]
+    greedy = [results["untrained"]["greedy"], results["sft"]["greedy"], results["srl_greedy"]["mean"],
+              results["ppo_greedy"]["mean"]]
     sampled = [results["untrained"]["sampled"], results["sft"]["sampled"], results["srl_sampled"]["mean"],
                results["ppo_sampled"]["mean"]]
     errors = [results["untrained"]["sampled_se"], results["sft"]["sampled_se"],
@@ -117,17 +123,33 @@ def plot(results: dict, path: Path) -> None:
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
     x = range(len(names))
     width = 0.38
-    for offset, values, label, color, err in ((-width / 2, greedy, "greedy", "#4C72B0", None),
-                                              (width / 2, sampled, f"sampled (T={TEMPERATURE:g}, {results['settings']['eval_samples']}/prompt)", "#DD8452", errors)):
+    for offset, values, label, color, err in (
+        (-width / 2, greedy, "greedy", "#4C72B0", None),
+        (
+            width / 2,
+            sampled,
+            f"sampled (T={TEMPERATURE:g}, {results['settings']['eval_samples']}/prompt)",
+            "#DD8452",
+            errors,
+        ),
+    ):
         bars = left.bar([i + offset for i in x], values, width, label=label, color=color, yerr=err, capsize=3)
         for bar, value, e in zip(bars, values, err or [0.0] * len(values), strict=True):
             end = value + e if value >= 0 else value - e  # label beyond the error bar
-            left.annotate(f"{value:.3f}", (bar.get_x() + bar.get_width() / 2, end), ha="center", fontsize=8,
-                          va="bottom" if value >= 0 else "top", xytext=(0, 2 if value >= 0 else -2), textcoords="offset points")
+            left.annotate(
+                f"{value:.3f}",
+                (bar.get_x() + bar.get_width() / 2, end),
+                ha="center",
+                fontsize=8,
+                va="bottom" if value >= 0 else "top",
+                xytext=(0, 2 if value >= 0 else -2),
+                textcoords="offset points",
+            )
     if len(runs) > 1:  # each seed's figures on the SRL and PPO bars
         for offset, key in ((-width / 2, "greedy"), (width / 2, "sampled")):
             for bar, seeds in ((2, runs), (3, ppo_runs)):
-                left.scatter([bar + offset] * len(seeds), [r["validation"][key] for r in seeds], s=12, color="black", zorder=3)
+                left.scatter([bar + offset] * len(seeds), [r["validation"][key] for r in seeds], s=12, color="black",
+                             zorder=3)
     left.set_xticks(list(x), names)
     left.axhline(0, color="black", lw=0.8)
     left.set_ylim(-1.2, 1.05)
@@ -161,16 +183,33 @@ def plot(results: dict, path: Path) -> None:
 def run_srl(work: Path, common: dict, data, args, seed: int) -> dict:
     out = work / f"srl-seed{seed}"
     began = time.perf_counter()
-    train_srl(load_config("srl", None, {**common, "seed": seed, "out": str(out), "init_from": str(work / "sft"),
-                                        "max_steps": args.srl_steps, "lr": args.srl_lr, "batch_prompts": args.srl_batch_prompts, "group_size": 8,
-                                        "generation_batch_prompts": 4, "max_new_tokens": args.max_new_tokens,
-                                        "temperature": TEMPERATURE, "max_refill_rounds": 4, "log_kl": False}))
+    train_srl(
+        load_config(
+            "srl",
+            None,
+            {
+                **common,
+                "seed": seed,
+                "out": str(out),
+                "init_from": str(work / "sft"),
+                "max_steps": args.srl_steps,
+                "lr": args.srl_lr,
+                "batch_prompts": args.srl_batch_prompts,
+                "group_size": 8,
+                "generation_batch_prompts": 4,
+                "max_new_tokens": args.max_new_tokens,
+                "temperature": TEMPERATURE,
+                "max_refill_rounds": 4,
+                "log_kl": False,
+            },
+        )
+    )
     seconds = time.perf_counter() - began
     metrics = read_metrics(out)
     return {"seed": seed, "train_s": seconds, "validation": evaluate(out / "adapter", data, args),
             # every group sampled, refills included: the kept ones are (1 - fraction filtered) of them
-            "completion_tokens": round(sum(m["completion_len_mean"] * 8 * m["groups_kept"] / (1 - m["fraction_filtered"])
-                                           for m in metrics)),
+            "completion_tokens": round(sum(
+                m["completion_len_mean"] * 8 * m["groups_kept"] / (1 - m["fraction_filtered"]) for m in metrics)),
             "train_reward_by_step": [round(m["reward_mean"], 4) for m in metrics],
             "format_error_rate_by_step": [round(m["format_error_rate"], 4) for m in metrics],
             "fraction_filtered_by_step": [round(m["fraction_filtered"], 4) for m in metrics]}
@@ -180,10 +219,12 @@ def run_ppo(work: Path, common: dict, data, args, seed: int) -> dict:
     """PPO from the SFT adapter at SRL's sample budget: as many steps, each as many samples."""
     out = work / f"ppo-seed{seed}"
     began = time.perf_counter()
-    train_ppo(load_config("ppo", None, {**common, "seed": seed, "out": str(out), "init_from": str(work / "sft"),
-                                        "max_steps": args.srl_steps, "lr": args.ppo_lr, "batch_prompts": args.srl_batch_prompts * 8,
-                                        "generation_batch_prompts": 16, "max_new_tokens": args.max_new_tokens,
-                                        "temperature": TEMPERATURE, "ppo_epochs": 2, "minibatch_size": 16, "log_kl": False}))
+    train_ppo(load_config("ppo", None, {
+        **common, "seed": seed, "out": str(out), "init_from": str(work / "sft"), "max_steps": args.srl_steps,
+        "lr": args.ppo_lr, "batch_prompts": args.srl_batch_prompts * 8, "generation_batch_prompts": 16,
+        "max_new_tokens": args.max_new_tokens, "temperature": TEMPERATURE, "ppo_epochs": 2, "minibatch_size": 16,
+        "log_kl": False,
+    }))
     seconds = time.perf_counter() - began
     metrics = read_metrics(out)
     return {"seed": seed, "train_s": seconds, "validation": evaluate(out / "adapter", data, args),
@@ -202,14 +243,17 @@ def main() -> None:
     parser.add_argument("--sft-steps", type=int, default=200)
     parser.add_argument("--srl-steps", type=int, default=8)
     parser.add_argument("--srl-batch-prompts", type=int, default=8, help="prompts (groups of 8 samples) per SRL step")
-    parser.add_argument("--srl-seeds", type=int, nargs="+", default=[0, 1, 2], help="one SRL run from the SFT adapter per seed")
+    parser.add_argument(
+        "--srl-seeds", type=int, nargs="+", default=[0, 1, 2], help="one SRL run from the SFT adapter per seed"
+    )
     parser.add_argument("--val-fraction", type=float, default=0.25)
     parser.add_argument("--observation-budget", type=int, default=1000)
     parser.add_argument("--max-prompt-tokens", type=int, default=512, help="prompts keep their last N tokens")
     parser.add_argument("--max-new-tokens", type=int, default=256)
     parser.add_argument("--sft-lr", type=float, default=5e-3)
     parser.add_argument("--srl-lr", type=float, default=1e-3)
-    parser.add_argument("--ppo-lr", type=float, default=1e-3, help="as SRL's: the critic's head starts at 0 and needs it")
+    parser.add_argument("--ppo-lr", type=float, default=1e-3,
+                        help="as SRL's: the critic's head starts at 0 and needs it")
     parser.add_argument("--reduced", action="store_true", help="small sizes: SFT 60 steps, 3 steps of 2 x 8 samples, "
                         "128 new tokens, 2 evaluation samples (noisy figures, ~4x faster)")
     parser.add_argument("--eval-samples", type=int, default=8, help="sampled completions per validation prompt")
@@ -217,13 +261,17 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     args = parser.parse_args()
     if args.reduced:
-        args.sft_steps, args.srl_steps, args.srl_batch_prompts, args.max_new_tokens, args.eval_samples = 60, 3, 2, 128, 2
+        args.sft_steps, args.srl_steps, args.srl_batch_prompts = 60, 3, 2
+        args.max_new_tokens, args.eval_samples = 128, 2
     torch.set_num_threads(args.threads)
     began = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="srl-learning-") as tmp:
         work = Path(tmp)
         data_dir, data, n_trajectories = build(work, args.val_fraction, args.observation_budget)
-        print(f"data: {len(data['train'])} train / {len(data['validation'])} validation steps from {n_trajectories} trajectories")
+        print(
+            f"data: {len(data['train'])} train / {len(data['validation'])} validation steps from {n_trajectories} "
+            "trajectories"
+        )
         timings = {}
         t = time.perf_counter()
         untrained = evaluate("tiny", data, args)
@@ -264,7 +312,8 @@ def main() -> None:
         "ppo_greedy": spread([r["validation"]["greedy"] for r in ppo_runs]),
         "ppo_sampled_gain_over_sft": spread([r["sampled_gain_over_sft"]["mean"] for r in ppo_runs]),
         "ppo_sampled_gain_over_srl": spread([r["sampled_gain_over_srl"]["mean"] for r in ppo_runs]),
-        "completion_tokens": {"srl": [r["completion_tokens"] for r in runs], "ppo": [r["completion_tokens"] for r in ppo_runs]},
+        "completion_tokens": {"srl": [r["completion_tokens"] for r in runs],
+                              "ppo": [r["completion_tokens"] for r in ppo_runs]},
         "srl_raises_over_sft": {"sampled": statistics.fmean(gains) > 0,
                                 "greedy": statistics.fmean(r["validation"]["greedy"] for r in runs) > sft["greedy"]},
         "srl_sampled_gain_over_sft": spread(gains),
@@ -276,14 +325,15 @@ def main() -> None:
         "ppo_runs": ppo_runs,
         "settings": vars(args) | {"out": str(args.out), "temperature": TEMPERATURE},
         "timings_s": timings | {"srl_s": [round(r["train_s"], 1) for r in runs],
-                                 "ppo_s": [round(r["train_s"], 1) for r in ppo_runs], "total": time.perf_counter() - began},
+                                 "ppo_s": [round(r["train_s"], 1) for r in ppo_runs],
+                                 "total": time.perf_counter() - began},
         "cpu_count": os.cpu_count(),
     }
     atomic.write_json(args.out / "learning.json", results)
     plot(results, args.out / "learning.png")
-    print(json.dumps({k: results[k] for k in ("validation_reward", "validation_reward_sampled", "srl_raises_over_sft",
-                                              "srl_sampled_gain_over_sft", "ppo_sampled", "ppo_sampled_gain_over_sft",
-                                              "ppo_sampled_gain_over_srl", "completion_tokens", "timings_s")}, indent=2))
+    shown = ("validation_reward", "validation_reward_sampled", "srl_raises_over_sft", "srl_sampled_gain_over_sft",
+             "ppo_sampled", "ppo_sampled_gain_over_sft", "ppo_sampled_gain_over_srl", "completion_tokens", "timings_s")
+    print(json.dumps({k: results[k] for k in shown}, indent=2))
 
 
 if __name__ == "__main__":

@@ -88,7 +88,8 @@ def _timed(s, args, sample, update) -> dict:
             counted["update_s"] += time.perf_counter() - sampled
     k = counted["tokens"] / 1000
     return {"completion_tokens": counted["tokens"], "sample_s_per_1k": counted["sample_s"] / k,
-            "update_s_per_1k": counted["update_s"] / k, "step_s_per_1k": (counted["sample_s"] + counted["update_s"]) / k,
+            "update_s_per_1k": counted["update_s"] / k,
+            "step_s_per_1k": (counted["sample_s"] + counted["update_s"]) / k,
             "device": s.device,
             "peak_gpu_gib": torch.cuda.max_memory_allocated() / 2**30 if torch.cuda.is_available() else None}
 
@@ -115,13 +116,15 @@ def main() -> None:
         if args.ppo_epochs > 1:
             rows[f"ppo_{args.ppo_epochs}_epochs"] = ppo_steps(args, args.ppo_epochs)
     base = rows["grpo"]
-    print(f"{'':<14} {'tokens':>7} {'sample s/1k':>12} {'update s/1k':>12} {'step s/1k':>10} {'step ratio':>11} {'update ratio':>13}")
+    print(f"{'':<14} {'tokens':>7} {'sample s/1k':>12} {'update s/1k':>12} {'step s/1k':>10} {'step ratio':>11} "
+          f"{'update ratio':>13}")
     for name, r in rows.items():
         r["step_ratio_vs_grpo"] = r["step_s_per_1k"] / base["step_s_per_1k"]
         r["update_ratio_vs_grpo"] = r["update_s_per_1k"] / base["update_s_per_1k"]
         print(f"{name:<14} {r['completion_tokens']:>7} {r['sample_s_per_1k']:>12.2f} {r['update_s_per_1k']:>12.2f} "
               f"{r['step_s_per_1k']:>10.2f} {r['step_ratio_vs_grpo']:>10.2f}x {r['update_ratio_vs_grpo']:>12.2f}x")
-    print(f"PPO step / GRPO step at the same tokens (1 epoch): {rows['ppo_1_epoch']['step_ratio_vs_grpo']:.2f}x (goal <= 1.5x)")
+    print(f"PPO step / GRPO step at the same tokens (1 epoch): {rows['ppo_1_epoch']['step_ratio_vs_grpo']:.2f}x "
+          "(goal <= 1.5x)")
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
         settings = {k: str(v) for k, v in vars(args).items() if k != "model_dir"}

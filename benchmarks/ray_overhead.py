@@ -8,7 +8,8 @@ what scheduling adds to every episode). Episodes per minute for each worker coun
 one machine scales. The cluster is started before timing; each Ray run starts its own workers
 (actors), as a real run does, so that cost is in the ratio.
 
-    .venv/bin/python benchmarks/ray_overhead.py [--workers 1 2 4 8] [--repeat 2] [--mode agentic|oracle-edit] [--items 200]
+    .venv/bin/python benchmarks/ray_overhead.py [--workers 1 2 4 8] [--repeat 2] [--mode agentic|oracle-edit]
+        [--items 200]
 
 Prints a table; writes benchmarks/results/ray_overhead.json."""
 
@@ -77,8 +78,10 @@ def measure_eval(args, tasks: list[str]) -> dict:
     for round_ in range(args.repeat):  # interleaved, so that load drifting over time hits both alike
         for workers in args.workers:
             for name, where in PLACES:
-                with console.status(f"round {round_ + 1}/{args.repeat}, {name}: {len(tasks)} tasks, {workers} worker(s)"):
-                    samples.setdefault((workers, name), []).append(graded_per_minute(tasks, None, args.mode, workers, where)[1])
+                status = f"round {round_ + 1}/{args.repeat}, {name}: {len(tasks)} tasks, {workers} worker(s)"
+                with console.status(status):
+                    rate = graded_per_minute(tasks, None, args.mode, workers, where)[1]
+                    samples.setdefault((workers, name), []).append(rate)
     result = {"mode": args.mode, "tasks": len(tasks), "runs": {},
               "per_item_ms": {name: per_item_ms(args.items, 2, where) for name, where in PLACES}}
     for workers in args.workers:
@@ -115,14 +118,16 @@ def measure_rollouts(args, tasks: list[str]) -> dict:
         for name, where in PLACES:
             with console.status(f"RLVR rollouts, {name}: {args.rollout_envs} envs x {args.rollout_turns} turns"):
                 seconds[name].append(rollout_seconds(tasks[0], args.rollout_envs, args.rollout_turns, where))
-    result = {"envs": args.rollout_envs, "turns": args.rollout_turns, **{k: statistics.median(v) for k, v in seconds.items()}}
+    medians = {k: statistics.median(v) for k, v in seconds.items()}
+    result = {"envs": args.rollout_envs, "turns": args.rollout_turns, **medians}
     result["ratio"] = result["ray"] / result["threads"]
     return result
 
 
 def show_rollouts(result: dict) -> None:
     console.print(f"RLVR rollouts ({result['envs']} envs in lockstep, {result['turns']} bash turns, submit): "
-                  f"{result['threads']:.1f} s here vs {result['ray']:.1f} s with the envs in Ray workers: {result['ratio']:.2f}x")
+                  f"{result['threads']:.1f} s here vs {result['ray']:.1f} s with the envs in Ray workers: "
+                  f"{result['ratio']:.2f}x")
 
 
 def main() -> None:
@@ -154,13 +159,15 @@ def main() -> None:
         for part, measure in (("eval", measure_eval), ("rlvr_rollouts", measure_rollouts)):
             if part.split("_")[-1] in args.parts:
                 before = os.getloadavg()[0]
-                results[part] = {**measure(args, tasks), "load_average": [round(before, 1), round(os.getloadavg()[0], 1)]}
+                load = [round(before, 1), round(os.getloadavg()[0], 1)]
+                results[part] = {**measure(args, tasks), "load_average": load}
     finally:
         ray.shutdown()
     for part, show in (("eval", show_eval), ("rlvr_rollouts", show_rollouts)):
         if part in results:
             show(results[part])
-            console.print(f"  (load average {results[part]['load_average'][0]} before, {results[part]['load_average'][1]} after)")
+            before_after = results[part]["load_average"]
+            console.print(f"  (load average {before_after[0]} before, {before_after[1]} after)")
     args.out.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(results, indent=2) + "\n")
     console.print(f"wrote {path}")

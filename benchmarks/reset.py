@@ -36,7 +36,8 @@ ADVERSARIAL = [
     "sleep 1000 & nohup sleep 1001 >/dev/null 2>&1 & setsid sleep 1002 >/dev/null 2>&1 </dev/null &",
     "(setsid sh -c 'sleep 1003 &' &); export LEAK=1; cd /tmp; umask 077",
     "echo x > /tmp/junk && mkdir -p /tmp/d && echo y > /tmp/d/f && echo h > ~/notes && rm ~/.bashrc",
-    "git config --global user.name evil && mkdir -p ~/.local/lib/python3.11/site-packages && echo 1 > ~/.local/lib/python3.11/site-packages/e.py",
+    "git config --global user.name evil && mkdir -p ~/.local/lib/python3.11/site-packages && echo 1 > "
+    "~/.local/lib/python3.11/site-packages/e.py",
     "cd /testbed && echo changed >> pkg/mod2.py && rm pkg/mod3.py && echo u > untracked.txt && echo l > debug.log",
 ]
 AS_ROOT = "echo 'x = 1' > /usr/lib/python3/dist-packages/evil_pkg.py && rm /etc/debian_version"

@@ -46,7 +46,10 @@ SMALL_REPO = (
     "printf 'def f%s(x):\\n    return x + %s\\n' $i $i > pkg/mod$i.py; done && "
     "printf 'def test_ok():\\n    assert True\\n' > tests/test_ok.py && git add -A && git commit -qm base"
 )
-EDITS = "cd /testbed && echo '# edit' >> pkg/mod1.py && rm pkg/mod2.py && echo new > pkg/new.py && mkdir -p build && touch build/x.o"
+EDITS = (
+    "cd /testbed && echo '# edit' >> pkg/mod1.py && rm pkg/mod2.py && echo new > pkg/new.py && mkdir -p build && touch "
+    "build/x.o"
+)
 
 
 def reset_times(sb: DockerSandbox, n: int) -> list[float]:

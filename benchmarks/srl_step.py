@@ -59,11 +59,23 @@ def measure(args) -> dict:
     from srl_swe.train.srl import Batch, update
 
     torch.set_num_threads(args.threads)
-    cfg = load_config("srl", None, {
-        "model": args.model_dir, "out": tempfile.mkdtemp(prefix="srl-step-"), "max_steps": args.steps, "bf16": args.bf16,
-        "batch_prompts": args.prompts, "group_size": args.group, "max_new_tokens": args.max_new_tokens,
-        "micro_batch_size": args.micro_batch, "save_every": 10**6, "lr": 1e-5, "log_kl": False,
-    })
+    cfg = load_config(
+        "srl",
+        None,
+        {
+            "model": args.model_dir,
+            "out": tempfile.mkdtemp(prefix="srl-step-"),
+            "max_steps": args.steps,
+            "bf16": args.bf16,
+            "batch_prompts": args.prompts,
+            "group_size": args.group,
+            "max_new_tokens": args.max_new_tokens,
+            "micro_batch_size": args.micro_batch,
+            "save_every": 10**6,
+            "lr": 1e-5,
+            "log_kl": False,
+        },
+    )
     counted = {"tokens": 0.0, "sample_s": 0.0, "update_s": 0.0}
     with open_session(cfg, n_items=args.prompts) as s:
         generator = torch.Generator().manual_seed(1)
@@ -75,7 +87,9 @@ def measure(args) -> dict:
             sampled = time.perf_counter()
             rewards = [float(i % args.group) / args.group for i in range(len(completions))]
             batch = Batch([p for p in mine for _ in range(args.group)], completions, rewards)
-            pooled = Batch(s.workers.gather(batch.prompts), s.workers.gather(batch.completions), s.workers.gather(batch.rewards))
+            pooled = Batch(
+                s.workers.gather(batch.prompts), s.workers.gather(batch.completions), s.workers.gather(batch.rewards)
+            )
             update(s, pooled)
             if s.device.startswith("cuda"):
                 torch.cuda.synchronize()

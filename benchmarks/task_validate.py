@@ -41,8 +41,13 @@ def cold_seconds(specs, tasks_dir) -> float:
     saved, tags = images.RECIPE_VERSION, set()
     images.RECIPE_VERSION = f"{saved}-bench-{uuid.uuid4().hex[:8]}"
     try:
-        tags = {images.task_image_tag(s, images.bundle_path(s.instance_id, tasks_dir), images.ensure_base(log=lambda _m: None))
-                for s in specs if not s.image}
+        tags = {
+            images.task_image_tag(
+                s, images.bundle_path(s.instance_id, tasks_dir), images.ensure_base(log=lambda _m: None)
+            )
+            for s in specs
+            if not s.image
+        }
         seconds = timed_validation(specs, tasks_dir, workers=1)
     finally:
         images.RECIPE_VERSION = saved

@@ -76,7 +76,9 @@ def make_repo(root: Path, modules: int) -> tuple[Path, str]:
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "biglib")
     (repo / "biglib" / "core.py").write_text(LIB.format(hi_expr="hi"))
-    (repo / "tests" / "test_mod000.py").write_text(MODULE.format(m=0, cases=cases) + "\n\ndef test_new():\n    assert clamp(9, 0, 3) == 3\n")
+    (repo / "tests" / "test_mod000.py").write_text(
+        MODULE.format(m=0, cases=cases) + "\n\ndef test_new():\n    assert clamp(9, 0, 3) == 3\n"
+    )
     git(repo, "commit", "-qam", "clamp honours hi")
     return repo, git(repo, "rev-parse", "HEAD").strip()
 

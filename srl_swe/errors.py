@@ -39,7 +39,9 @@ class CommandTimeout(SandboxError, TimeoutError):
     def __init__(self, command: str, timeout: float):
         self.command = command
         self.timeout = timeout
-        super().__init__(f"Command timed out after {timeout:g} s: {command[:200]!r}. Raise the timeout or run it in the background.")
+        super().__init__(
+            f"Command timed out after {timeout:g} s: {command[:200]!r}. Raise the timeout or run it in the background."
+        )
 
 
 class TaskError(SrlSweError):
@@ -52,6 +54,10 @@ class FormatError(SrlSweError):
 
 class ConfigError(SrlSweError):
     pass
+
+
+class PolicyError(SrlSweError):
+    """A policy could not answer (endpoint unreachable, model or adapter unusable); recorded per instance."""
 
 
 class TaskCheckFailed(TaskError):

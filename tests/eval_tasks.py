@@ -37,22 +37,41 @@ def _repo(root: Path) -> Path:
 
 
 def expert() -> list[Step]:
-    fix = make_action("str_replace_editor", {"command": "str_replace", "path": "/testbed/clamp.py",
-                                             "old_str": "        return x\n    return x", "new_str": "        return hi\n    return x"})
-    return [Step(thought="Read the code.", action=bash("cat clamp.py")), Step(thought="Return hi above the bound.", action=fix),
-            Step(thought="Check.", action=bash("python -m pytest -q tests")), Step(thought="Done.", action=submit())]
+    fix = make_action(
+        "str_replace_editor",
+        {
+            "command": "str_replace",
+            "path": "/testbed/clamp.py",
+            "old_str": "        return x\n    return x",
+            "new_str": "        return hi\n    return x",
+        },
+    )
+    return [
+        Step(thought="Read the code.", action=bash("cat clamp.py")),
+        Step(thought="Return hi above the bound.", action=fix),
+        Step(thought="Check.", action=bash("python -m pytest -q tests")),
+        Step(thought="Done.", action=submit()),
+    ]
 
 
 def make_clamp_tasks(root: Path, count: int = 1) -> list[str]:
     """Register `clamp-1` from a fix commit, then copies `clamp-2`.. (same repo, other ids) in
     `root/tasks`, each with an expert trajectory. Returns the ids."""
     tasks_dir = root / "tasks"
-    spec = register_fix_commit(str(_repo(root / "src")), "HEAD", RegisterOptions(task_id="clamp-1", problem_statement=ISSUE),
-                               tasks_dir=tasks_dir, log=lambda _m: None)
+    spec = register_fix_commit(
+        str(_repo(root / "src")),
+        "HEAD",
+        RegisterOptions(task_id="clamp-1", problem_statement=ISSUE),
+        tasks_dir=tasks_dir,
+        log=lambda _m: None,
+    )
     ids = [f"clamp-{n}" for n in range(1, count + 1)]
     for task_id in ids[1:]:
         save_task(load_task("clamp-1", tasks_dir).model_copy(update={"instance_id": task_id}), tasks_dir,
                   bundle=bundle_path("clamp-1", tasks_dir))
     for task_id in ids:
-        write_jsonl(expert_path(task_id, tasks_dir), [Trajectory(task_id=task_id, problem_statement=spec.problem_statement, steps=expert())])
+        write_jsonl(
+            expert_path(task_id, tasks_dir),
+            [Trajectory(task_id=task_id, problem_statement=spec.problem_statement, steps=expert())],
+        )
     return ids

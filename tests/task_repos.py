@@ -114,7 +114,9 @@ def make_textstat(where: Path) -> TextstatRepo:
 
     (repo / "textstat" / "core.py").write_text(CORE.replace('text.split(" ")', "text.split()")
                                                .replace("(the first one on a tie)", "(first on a tie)"))
-    (repo / "tests" / "test_other.py").write_text(OTHER_TESTS + '\n\ndef test_two():\n    assert longest_word("a bb") == "bb"\n')
+    (repo / "tests" / "test_other.py").write_text(
+        OTHER_TESTS + '\n\ndef test_two():\n    assert longest_word("a bb") == "bb"\n'
+    )
     no_f2p = _commit(repo, "docs: shorter docstring, one more test")
     return TextstatRepo(repo, base, fix, no_f2p)
 

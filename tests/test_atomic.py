@@ -72,3 +72,29 @@ def test_a_missing_target_stays_missing_on_failure(tmp_path):
         raise ValueError("no")
     assert not path.exists()
     assert list(path.parent.iterdir()) == []
+
+
+def test_replacing_dir_swaps_a_whole_folder_or_leaves_the_old_one(tmp_path):
+    target = tmp_path / "model"
+    with atomic.replacing_dir(target) as staging:
+        (staging / "a.txt").write_text("one")
+    assert (target / "a.txt").read_text() == "one" and oct(target.stat().st_mode & 0o777) == "0o755"
+    with pytest.raises(RuntimeError), atomic.replacing_dir(target) as staging:
+        (staging / "b.txt").write_text("half")
+        raise RuntimeError("interrupted")
+    assert sorted(p.name for p in target.iterdir()) == ["a.txt"]
+    with atomic.replacing_dir(target) as staging:
+        (staging / "c.txt").write_text("two")
+    assert sorted(p.name for p in target.iterdir()) == ["c.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]  # no staging or old folder left
+
+
+def test_replacing_dir_keeps_a_concurrent_builders_result_when_asked(tmp_path):
+    target = tmp_path / "cache"
+    with atomic.replacing_dir(target, keep_theirs=lambda p: (p / "DONE").is_file()) as staging:
+        (staging / "mine").write_text("")
+        target.mkdir()
+        (target / "DONE").write_text("")  # another process finished first
+    assert sorted(p.name for p in target.iterdir()) == ["DONE"]
+    atomic.remove_dir(target)
+    assert list(tmp_path.iterdir()) == []

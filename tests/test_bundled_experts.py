@@ -32,7 +32,9 @@ def test_expert_resolves_in_rlvr_mode(task_id, base_image):
                 if terminated or truncated:
                     break
         assert terminated, f"{task_id}: the expert never submitted"
-        assert info["grade"]["resolved"] and reward == 1.0, f"{task_id}: {info['grade'].get('error') or info['grade']['tests_status']}"
+        assert info["grade"]["resolved"] and reward == 1.0, (
+            f"{task_id}: {info['grade'].get('error') or info['grade']['tests_status']}"
+        )
 
 
 @pytest.mark.parametrize("task_id", PARAMS)

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from srl_swe.agents.record import parse_steps
 from srl_swe.tasks.registry import expert_path
-from srl_swe.trajectories.record import parse_steps
 from srl_swe.trajectories.schema import read_jsonl
 
 BUILD = Path(__file__).resolve().parents[1] / "tasks" / "_src" / "build.py"
@@ -56,5 +56,7 @@ def test_recorded_expert_matches_its_script(task):
     assert len(recorded) == 1 and recorded[0].outcome.resolved is True
     assert [step.action for step in recorded[0].steps] == wanted, f"{path} is stale; {REBUILD}"
     # The expert works from the issue alone: its scripted edits never touch the hidden tests.
-    edited = [a.arguments["path"] for a in wanted if a.name == "str_replace_editor" and a.arguments["command"] != "view"]
+    edited = [
+        a.arguments["path"] for a in wanted if a.name == "str_replace_editor" and a.arguments["command"] != "view"
+    ]
     assert not [p for p in edited if "/tests/" in p]

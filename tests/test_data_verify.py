@@ -8,8 +8,8 @@ from __future__ import annotations
 import datasets
 from typer.testing import CliRunner
 
+from srl_swe.agents.verify import first_difference, remap_text, repo_root
 from srl_swe.cli.main import app
-from srl_swe.env.verify import first_difference, remap_text, repo_root
 from srl_swe.tools.actions import make_action
 from srl_swe.trajectories.schema import Outcome, Step, Trajectory, read_jsonl, write_jsonl
 
@@ -25,8 +25,9 @@ def step(name: str, observation: str, **arguments) -> Step:
 
 FIXES = Trajectory(task_id="lrukit-1", source="swe-agent", outcome=Outcome(resolved=True), steps=[
     step("find_file", f'Found 1 matches for "lru.py" in {ROOT}:\n{FILE}', file_name="lru.py"),
-    step("search_file", f'Found 1 matches for "def put" in {FILE}:\nLine 47:    def put(self, key: Hashable, value: Any) '
-         f'-> None:\nEnd of matches for "def put" in {FILE}', search_term="def put", file=FILE),
+    step("search_file", f'Found 1 matches for "def put" in {FILE}:\n'
+                        'Line 47:    def put(self, key: Hashable, value: Any) -> None:\n'
+                        f'End of matches for "def put" in {FILE}', search_term="def put", file=FILE),
     step("open", f"[File: {FILE} (110 lines total)]", path=FILE, line_number=47),  # recorded wrongly
     step("edit", "File updated.", start_line=48, end_line=48, replacement_text=FIX),  # recorded in part
     step("bash", "41 passed", command=f"cd {ROOT} && python -m pytest -q 2>&1 | tail -1 | cut -d' ' -f1-2"),
@@ -51,7 +52,8 @@ def test_repo_root_is_found_in_actions_and_remapped_as_a_whole_path():
 def test_verify_replays_reports_differences_and_build_keeps_only_resolved(tmp_path, base_image):
     write_jsonl(tmp_path / "imported.jsonl", [FIXES, WRONG])
     runner = CliRunner()
-    result = runner.invoke(app, ["data", "verify", str(tmp_path / "imported.jsonl"), "--out", str(tmp_path / "verified.jsonl")])
+    result = runner.invoke(app, ["data", "verify", str(tmp_path / "imported.jsonl"),
+                                 "--out", str(tmp_path / "verified.jsonl")])
     assert result.exit_code == 0, result.output
     out = " ".join(result.output.split())
     assert "step 3 (open): line 1: recorded '[File: /testbed/lrukit/lru.py (110 lines total)]', " \
@@ -73,4 +75,5 @@ def test_verify_replays_reports_differences_and_build_keeps_only_resolved(tmp_pa
 def test_verify_names_tasks_that_are_not_registered(tmp_path):
     write_jsonl(tmp_path / "t.jsonl", [FIXES.model_copy(update={"task_id": "nope-1"})])
     result = CliRunner().invoke(app, ["data", "verify", str(tmp_path / "t.jsonl"), "--out", str(tmp_path / "o.jsonl")])
-    assert result.exit_code == 1 and "No registered task for nope-1" in result.output and not (tmp_path / "o.jsonl").exists()
+    assert result.exit_code == 1 and "No registered task for nope-1" in result.output
+    assert not (tmp_path / "o.jsonl").exists()

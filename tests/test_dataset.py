@@ -65,19 +65,34 @@ def test_grpo_style_reward_call_on_the_loaded_dataset(tmp_path, trajectories):
     split = build_dataset(trajectories, tmp_path / "srl", val_fraction=0.0)["train"]
     assert set(build_dataset(trajectories, tmp_path / "srl", val_fraction=0.0)) == {"train"}  # nothing held out
     inputs = [split[i] for i in range(4) for _ in range(8)]  # 4 prompts x 8 generations, as GRPO repeats them
-    completions = [[{"role": "assistant", "content": f"<think>g{k}</think>\n{x['expert_action']}" if k % 2 == 0 else "no call"}]
-                   for k, x in enumerate(inputs)]
-    columns = {key: [x[key] for x in inputs] for key in inputs[0] if key not in ("prompt", "completion", "completion_ids")}
-    scores = format_reward(prompts=[x["prompt"] for x in inputs], completions=completions,
-                           completion_ids=[[0]] * len(inputs), trainer_state=None, log_extra=None, log_metric=None, **columns)
+    completions = [
+        [{"role": "assistant", "content": f"<think>g{k}</think>\n{x['expert_action']}" if k % 2 == 0 else "no call"}]
+        for k, x in enumerate(inputs)
+    ]
+    columns = {
+        key: [x[key] for x in inputs] for key in inputs[0] if key not in ("prompt", "completion", "completion_ids")
+    }
+    scores = format_reward(
+        prompts=[x["prompt"] for x in inputs],
+        completions=completions,
+        completion_ids=[[0]] * len(inputs),
+        trainer_state=None,
+        log_extra=None,
+        log_metric=None,
+        **columns,
+    )
     assert scores == [1.0, -1.0] * 16
 
 
 def test_only_resolved_and_history_window(tmp_path, trajectories):
     resolved = build_dataset(trajectories, tmp_path / "r", only_resolved=True, val_fraction=0.0, history_window=None)
-    assert sorted(set(resolved["train"]["task_id"])) == ["demo__calc-1"] and len(resolved["train"]) == 10  # openhands + swe-smith 1
+    assert (
+        sorted(set(resolved["train"]["task_id"])) == ["demo__calc-1"] and len(resolved["train"]) == 10
+    )  # openhands + swe-smith 1
     assert max(len(p) for p in resolved["train"]["prompt"]) == 2 + 2 * 4
-    unresolved = [t.model_copy(update={"outcome": t.outcome.model_copy(update={"resolved": False})}) for t in trajectories]
+    unresolved = [
+        t.model_copy(update={"outcome": t.outcome.model_copy(update={"resolved": False})}) for t in trajectories
+    ]
     with pytest.raises(ConfigError, match="only-resolved"):
         build_dataset(unresolved, tmp_path / "none", only_resolved=True)
 
@@ -121,18 +136,28 @@ def test_sft_export_with_and_without_thoughts(tmp_path, trajectories):
     call = first["tool_calls"][0]
     assert call["function"]["name"] == trajectories[0].steps[0].action.name
     assert json.loads(call["function"]["arguments"]) == trajectories[0].steps[0].action.arguments
-    assert messages[3]["tool_call_id"] == call["id"] and {t["function"]["name"] for t in record["tools"]} == {"bash", "str_replace_editor", "submit"}
+    assert messages[3]["tool_call_id"] == call["id"] and {t["function"]["name"] for t in record["tools"]} == {
+        "bash",
+        "str_replace_editor",
+        "submit",
+    }
     export_sft(trajectories[:1], path, with_thoughts=False, style="text")
     text = json.loads(path.read_text())["messages"]
-    assert text[2]["content"] == canonical(trajectories[0].steps[0].action) and text[3]["content"].startswith("OBSERVATION:\n")
+    assert text[2]["content"] == canonical(trajectories[0].steps[0].action) and text[3]["content"].startswith(
+        "OBSERVATION:\n"
+    )
 
 
 def test_cli_build_from_files_and_from_bundled_tasks(tmp_path, trajectories, monkeypatch):
     runner = CliRunner()
-    result = runner.invoke(app, ["data", "build", "--trajectories", *map(str, FIRST_SAMPLES), "--out", str(tmp_path / "a"),
-                                 "--history-window", "all", "--sft", str(tmp_path / "sft.jsonl"), "--no-sft-thoughts"])
+    result = runner.invoke(app, ["data", "build", "--trajectories", *map(str, FIRST_SAMPLES),
+                                 "--out", str(tmp_path / "a"), "--history-window", "all",
+                                 "--sft", str(tmp_path / "sft.jsonl"), "--no-sft-thoughts"])
     assert result.exit_code == 0, result.output
-    assert len(datasets.load_from_disk(str(tmp_path / "a"))["validation"]) == 5 and "wrote 6 SFT conversations" in result.output
+    assert (
+        len(datasets.load_from_disk(str(tmp_path / "a"))["validation"]) == 5
+        and "wrote 6 SFT conversations" in result.output
+    )
     tasks = tmp_path / "tasks"
     for task_id, trajectory in (("demo__calc-1", trajectories[0]), ("demo__calc-2", trajectories[1])):
         (tasks / task_id / "trajectories").mkdir(parents=True)
@@ -143,5 +168,7 @@ def test_cli_build_from_files_and_from_bundled_tasks(tmp_path, trajectories, mon
     assert result.exit_code == 0, result.output
     built = datasets.load_from_disk(str(tmp_path / "b"))
     assert (len(built["train"]), len(built["validation"])) == (5, 5)
-    bad = runner.invoke(app, ["data", "build", "--trajectories", str(DATA), "--out", str(tmp_path / "c"), "--history-window", "x"])
+    bad = runner.invoke(
+        app, ["data", "build", "--trajectories", str(DATA), "--out", str(tmp_path / "c"), "--history-window", "x"]
+    )
     assert bad.exit_code == 1 and "--history-window" in bad.output

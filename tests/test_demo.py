@@ -20,7 +20,9 @@ pytestmark = [pytest.mark.docker, pytest.mark.train]
 
 
 def _demo(out: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "srl_swe.cli.main", "demo", "--minutes", "3", "--out", str(out)],
+    # A smoke budget on two tasks (one trains, one is held out): every stage, at its smallest.
+    command = ["demo", "--minutes", "1", "--tasks", "confload-1,lrukit-1", "--out", str(out)]
+    return subprocess.Popen([sys.executable, "-m", "srl_swe.cli.main", *command],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 

@@ -73,7 +73,10 @@ def test_view_directory_two_levels_without_hidden(editor):
 
 
 def test_create_then_refuse_overwrite(editor, box):
-    assert editor("create", "/testbed/new/mod.py", file_text="x = 1\n") == "File created successfully at: /testbed/new/mod.py"
+    assert (
+        editor("create", "/testbed/new/mod.py", file_text="x = 1\n")
+        == "File created successfully at: /testbed/new/mod.py"
+    )
     assert box.read_file("/testbed/new/mod.py") == b"x = 1\n"
     assert box.run("stat -c %U /testbed/new/mod.py").output.strip() == "agent"
     again = editor("create", "/testbed/new/mod.py", file_text="y = 2\n")
@@ -82,8 +85,16 @@ def test_create_then_refuse_overwrite(editor, box):
 
 
 def test_str_replace_once_with_snippet(editor, box):
-    out = editor("str_replace", "/testbed/pkg/calc.py", old_str="def add(a, b):\n    return a - b", new_str="def add(a, b):\n    return a + b")
-    assert out.startswith("The file /testbed/pkg/calc.py has been edited. Here's the result of running `cat -n` on a snippet of /testbed/pkg/calc.py:")
+    out = editor(
+        "str_replace",
+        "/testbed/pkg/calc.py",
+        old_str="def add(a, b):\n    return a - b",
+        new_str="def add(a, b):\n    return a + b",
+    )
+    assert out.startswith(
+        "The file /testbed/pkg/calc.py has been edited. Here's the result of running `cat -n` on a snippet of "
+        "/testbed/pkg/calc.py:"
+    )
     assert "     2\t    return a + b" in out
     assert out.endswith("Review the changes and make sure they are as expected. Edit the file again if necessary.")
     assert box.read_file("/testbed/pkg/calc.py").decode() == SOURCE.replace("a - b", "a + b", 1)
@@ -110,8 +121,13 @@ def test_insert_after_line_and_range(editor, box):
     assert text.startswith("import os\ndef add") and text.endswith("return a - b\n")
     bad = editor("insert", "/testbed/pkg/calc.py", insert_line=99, new_str="x")
     assert bad == "Invalid `insert_line` parameter: 99. It should be within the range of lines of the file: [0, 8]"
-    assert editor("insert", "/testbed/pkg/calc.py", new_str="x") == "Parameter `insert_line` is required for command: insert"
-    assert editor("insert", "/testbed/pkg/calc.py", insert_line=1) == "Parameter `new_str` is required for command: insert"
+    assert (
+        editor("insert", "/testbed/pkg/calc.py", new_str="x")
+        == "Parameter `insert_line` is required for command: insert"
+    )
+    assert (
+        editor("insert", "/testbed/pkg/calc.py", insert_line=1) == "Parameter `new_str` is required for command: insert"
+    )
 
 
 def test_undo_edit_per_path_history(editor, box):
@@ -133,7 +149,9 @@ def test_path_errors(editor, box):
     assert editor("view", "pkg/calc.py") == (
         "The path pkg/calc.py is not an absolute path, it should start with `/`. Maybe you meant /testbed/pkg/calc.py?"
     )
-    assert editor("view", "/testbed/nope.py") == "The path /testbed/nope.py does not exist. Please provide a valid path."
+    assert (
+        editor("view", "/testbed/nope.py") == "The path /testbed/nope.py does not exist. Please provide a valid path."
+    )
     assert editor("str_replace", "/testbed/pkg", old_str="a", new_str="b") == (
         "The path /testbed/pkg is a directory and only the `view` command can be used on directories"
     )
@@ -163,7 +181,15 @@ def test_runner_bash_submit_and_editor(box):
     assert runner.run(bash("echo alive")).observation == "alive"
     binary = runner.run(bash("printf 'a\\x00b\\x01c\\xff'"))
     assert binary.observation.startswith("a\\x00b\\x01c") and "\x00" not in binary.observation
-    edit = make_action("str_replace_editor", {"command": "str_replace", "path": "/testbed/pkg/calc.py", "old_str": "def add(a, b):\n    return a - b", "new_str": "def add(a, b):\n    return a + b"})
+    edit = make_action(
+        "str_replace_editor",
+        {
+            "command": "str_replace",
+            "path": "/testbed/pkg/calc.py",
+            "old_str": "def add(a, b):\n    return a - b",
+            "new_str": "def add(a, b):\n    return a + b",
+        },
+    )
     assert "has been edited" in runner.run(edit).observation
     done = runner.run(submit())
     assert done.submitted and done.diff == done.observation

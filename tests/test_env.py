@@ -11,11 +11,12 @@ from gymnasium.error import ResetNeeded
 from gymnasium.utils.env_checker import check_env
 
 import srl_swe.env
+from srl_swe.env.settings import EnvSettings, load_env_settings
 from srl_swe.env.spaces import UnicodeText
-from srl_swe.env.spec import EnvSpec, load_env_spec
-from srl_swe.env.swe_env import SWEEnv, similarity
+from srl_swe.env.swe_env import SWEEnv
 from srl_swe.errors import ConfigError, TaskError
 from srl_swe.sandbox.engine import docker_client
+from srl_swe.srl.similarity import ratio
 from srl_swe.trajectories.schema import Trajectory
 from tests.conftest import own_containers
 from tests.tiny_task import EXPERT_STEPS, make_tiny_task
@@ -63,14 +64,14 @@ def test_check_env_passes_for_every_registered_id(tasks_dir):
 
 
 def test_env_specs_load_and_validate():
-    assert load_env_spec("default") == EnvSpec()
-    assert load_env_spec("rlvr").mode == "rlvr"
+    assert load_env_settings("default") == EnvSettings()
+    assert load_env_settings("rlvr").mode == "rlvr"
     with pytest.raises(ConfigError, match="extra|not permitted"):
-        load_env_spec("default", colour="blue")
+        load_env_settings("default", colour="blue")
     with pytest.raises(ConfigError, match="unknown tool"):
-        load_env_spec("default", tools=["bash", "teleport", "submit"])
+        load_env_settings("default", tools=["bash", "teleport", "submit"])
     with pytest.raises(ConfigError, match="No env spec 'nope'"):
-        load_env_spec("nope")
+        load_env_settings("nope")
 
 
 def test_srl_expert_scores_one_and_env_follows_expert(make_env):
@@ -91,7 +92,7 @@ def test_srl_scores_similarity_then_runs_expert_action(make_env):
     env.reset(seed=0)
     mine = bash("ls -la /testbed")
     _, reward, _, _, info = env.step(mine)
-    assert reward == pytest.approx(similarity(mine, LS)) and 0 < reward < 1
+    assert reward == pytest.approx(ratio(mine, LS)) and 0 < reward < 1
     assert info["action"] == mine and info["expert_action"] == LS
     assert info["tool_observation"] == "calc.py\ntest_calc.py"  # the expert's `ls` ran, not mine
     # the prompt at step 1 holds the expert's action, with its live observation
@@ -167,8 +168,17 @@ def test_bad_actions_yield_observations_and_episode_goes_on(make_env):
     assert "missing required parameter(s): path" in missing["format_error"]
     assert "limit is 100000" in step(bash("echo " + "x" * 1_000_000))["format_error"]
     assert "must be text" in step(b"ls")["format_error"]
-    assert "must be integer" in step('<tool_call>{"name": "str_replace_editor", "arguments": {"command": "insert", "path": "/testbed/calc.py", "insert_line": "two", "new_str": "x"}}</tool_call>')["format_error"]
-    outside = step('<tool_call>{"name": "str_replace_editor", "arguments": {"command": "create", "path": "/etc/evil.py", "file_text": "x"}}</tool_call>')
+    assert (
+        "must be integer"
+        in step(
+            '<tool_call>{"name": "str_replace_editor", "arguments": {"command": "insert", "path": "/testbed/calc.py", '
+            '"insert_line": "two", "new_str": "x"}}</tool_call>'
+        )["format_error"]
+    )
+    outside = step(
+        '<tool_call>{"name": "str_replace_editor", "arguments": {"command": "create", "path": "/etc/evil.py", '
+        '"file_text": "x"}}</tool_call>'
+    )
     assert outside["format_error"] is None and "outside the repository /testbed" in outside["tool_observation"]
     hang = step(bash("while true; do :; done"))
     assert "did not finish within 2 seconds and was interrupted" in hang["tool_observation"]
@@ -177,7 +187,10 @@ def test_bad_actions_yield_observations_and_episode_goes_on(make_env):
     exited = step(bash("exit 4"))["tool_observation"]
     assert "the shell exited and was restarted" in exited and "[exit code 4]" in exited
     assert step(bash("pwd"))["tool_observation"] == "/testbed"
-    assert step([{"function": {"name": "bash", "arguments": "{\"command\": \"echo via-openai\"}"}}])["tool_observation"] == "via-openai"
+    assert (
+        step([{"function": {"name": "bash", "arguments": '{"command": "echo via-openai"}'}}])["tool_observation"]
+        == "via-openai"
+    )
     assert "exactly one entry in tool_calls" in step([])["format_error"]
 
 

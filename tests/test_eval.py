@@ -48,9 +48,10 @@ def _predictions(out: Path) -> list[dict]:
 
 
 @pytest.mark.parametrize("mode", ["agentic", "oracle-edit"])
-def test_replay_resolves_every_bundled_task_and_noop_none(tmp_path, mode):
-    bundled = list_tasks()
-    assert bundled, "no bundled tasks under tasks/: the harness's upper and lower bounds need them"
+def test_replay_resolves_one_task_per_library_and_noop_none(tmp_path, mode):
+    # One task of each bundled library: that every task's expert resolves is test_bundled_experts'.
+    bundled = [t for t in list_tasks() if t.endswith("-1")]
+    assert len(bundled) >= 4, "no bundled tasks under tasks/: the harness's upper and lower bounds need them"
     replay = evaluate(tmp_path / "replay", "replay", bundled, mode=mode, workers=4)
     assert replay["resolved_instances"] == replay["total_instances"] == len(bundled)
     assert replay["resolve_rate"] == 1.0 and replay["error_instances"] == 0
@@ -103,7 +104,11 @@ def test_killed_run_resumes_to_the_same_totals(tmp_path, clamp_tasks):
     assert resumed.returncode == 0, resumed.stderr
     assert first.stat().st_mtime_ns == stamp, "a finished instance was run again"
     report = json.loads((out / "report.json").read_text())
-    assert (report["resolved_instances"], report["total_instances"], report["error_instances"]) == (len(ids), len(ids), 0)
+    assert (report["resolved_instances"], report["total_instances"], report["error_instances"]) == (
+        len(ids),
+        len(ids),
+        0,
+    )
     assert [p["instance_id"] for p in _predictions(out)] == ids
 
 
@@ -122,8 +127,14 @@ class ScriptedChat:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 chat.requests.append({"path": self.path, "auth": self.headers.get("Authorization"), "body": body})
                 time.sleep(chat.delay)
-                message = chat.answers.pop(0) if chat.answers else {"role": "assistant", "content": "<function=submit>\n</function>"}
-                data = json.dumps({"id": "x", "object": "chat.completion", "choices": [{"index": 0, "message": message}]}).encode()
+                message = (
+                    chat.answers.pop(0)
+                    if chat.answers
+                    else {"role": "assistant", "content": "<function=submit>\n</function>"}
+                )
+                data = json.dumps(
+                    {"id": "x", "object": "chat.completion", "choices": [{"index": 0, "message": message}]}
+                ).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
@@ -163,11 +174,28 @@ def test_openai_policy_against_a_scripted_server(tmp_path, clamp_tasks, monkeypa
     fix = {"command": "str_replace", "path": "/testbed/clamp.py", "old_str": "        return x\n    return x",
            "new_str": "        return hi\n    return x"}
     answers = [
-        {"role": "assistant", "content": "<think>Look first.</think>\n<function=bash>\n<parameter=command>cat clamp.py</parameter>\n</function>"},
-        {"role": "assistant", "content": "Return the bound.", "tool_calls": [
-            {"id": "c1", "type": "function", "function": {"name": "str_replace_editor", "arguments": json.dumps(fix)}}]},
+        {
+            "role": "assistant",
+            "content": "<think>Look first.</think>\n<function=bash>\n<parameter=command>cat "
+            "clamp.py</parameter>\n</function>",
+        },
+        {
+            "role": "assistant",
+            "content": "Return the bound.",
+            "tool_calls": [
+                {
+                    "id": "c1",
+                    "type": "function",
+                    "function": {"name": "str_replace_editor", "arguments": json.dumps(fix)},
+                }
+            ],
+        },
         {"role": "assistant", "content": "no tool call here"},
-        {"role": "assistant", "content": None, "tool_calls": [{"id": "c2", "type": "function", "function": {"name": "finish", "arguments": "{}"}}]},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [{"id": "c2", "type": "function", "function": {"name": "finish", "arguments": "{}"}}],
+        },
     ]
     with ScriptedChat(answers) as chat:
         report = evaluate(tmp_path / "served", "openai", ids[:1], tasks_dir, workers=1, base_url=chat.base_url,
@@ -209,7 +237,10 @@ def test_hf_policy_runs_and_a_mismatched_adapter_is_an_error_per_instance(tmp_pa
 
 def test_oracle_edit_applies_search_replace_blocks_and_records_bad_ones(tmp_path, clamp_tasks):
     tasks_dir, ids = clamp_tasks
-    good = "clamp.py\n```python\n<<<<<<< SEARCH\n    if x > hi:\n        return x\n=======\n    if x > hi:\n        return hi\n>>>>>>> REPLACE\n```\n"
+    good = (
+        "clamp.py\n```python\n<<<<<<< SEARCH\n    if x > hi:\n        return x\n=======\n    if x > hi:\n        "
+        "return hi\n>>>>>>> REPLACE\n```\n"
+    )
     bad = good.replace("        return x\n=======", "        return x  # not in the file\n=======")
     diff = "```diff\n--- a/clamp.py\n+++ b/clamp.py\n@@ -1,1 +1,1 @@\n-def nothing_like_this():\n+def clamp():\n```\n"
     answers = [{"role": "assistant", "content": text} for text in (good, bad, diff)]
@@ -258,7 +289,9 @@ def test_wall_clock_limits_are_recorded_per_instance(tmp_path, clamp_tasks):
         agentic = evaluate(tmp_path / "agentic", "openai", ids[:1], tasks_dir, workers=1, base_url=chat.base_url,
                            model="slow", instance_timeout=6.0)
     record = json.loads((tmp_path / "agentic" / "logs" / ids[0] / "result.json").read_text())
-    assert record["note"] == "truncated: episode_timeout" and record["steps"] == 1, "the env's clock ends the episode, which is graded"
+    assert record["note"] == "truncated: episode_timeout" and record["steps"] == 1, (
+        "the env's clock ends the episode, which is graded"
+    )
     assert agentic["empty_patch_instances"] == 1
     fix = {"role": "assistant", "content": "clamp.py\n<<<<<<< SEARCH\n        return x\n    return x\n=======\n"
            "        return hi\n    return x\n>>>>>>> REPLACE\n"}

@@ -38,7 +38,10 @@ new file line
 
 def test_search_replace_blocks_are_read_with_their_paths():
     edits = extract_edits(BLOCKS)
-    assert [(b.path, b.search, b.replace) for b in edits.blocks] == [("src/a.py", "x = 1\n", "x = 2\n"), ("src/b.py", "", "new file line\n")]
+    assert [(b.path, b.search, b.replace) for b in edits.blocks] == [
+        ("src/a.py", "x = 1\n", "x = 2\n"),
+        ("src/b.py", "", "new file line\n"),
+    ]
     assert edits.diff == ""
 
 
@@ -54,11 +57,16 @@ def test_unclosed_block_and_paths_outside_the_repo_are_errors():
         extract_edits("a.py\n<<<<<<< SEARCH\nx\n=======\ny\n")
     with pytest.raises(EditError, match="outside the repository"):
         repo_path("../etc/passwd", "/testbed")
-    assert repo_path("/testbed/pkg/m.py", "/testbed") == "pkg/m.py" and repo_path("b/pkg/m.py", "/testbed") == "pkg/m.py"
+    assert (
+        repo_path("/testbed/pkg/m.py", "/testbed") == "pkg/m.py" and repo_path("b/pkg/m.py", "/testbed") == "pkg/m.py"
+    )
 
 
 def test_gold_paths_lists_each_touched_file_once():
-    patch = "diff --git a/a.py b/a.py\n--- a/a.py\n+++ b/a.py\ndiff --git a/n.py b/n.py\nnew file mode 100644\ndiff --git a/a.py b/a.py\n"
+    patch = (
+        "diff --git a/a.py b/a.py\n--- a/a.py\n+++ b/a.py\ndiff --git a/n.py b/n.py\nnew file mode 100644\ndiff --git "
+        "a/a.py b/a.py\n"
+    )
     assert gold_paths(patch) == ["a.py", "n.py"]
 
 
@@ -71,13 +79,20 @@ def test_pass_at_k_is_the_unbiased_estimator():
 
 
 def _record(task: str, status: str, attempt: int = 1, steps: int = 4, format_errors: int = 0) -> InstanceRecord:
-    return InstanceRecord(instance_id=task, attempt=attempt, mode="agentic", status=status, steps=steps, format_errors=format_errors)
+    return InstanceRecord(
+        instance_id=task, attempt=attempt, mode="agentic", status=status, steps=steps, format_errors=format_errors
+    )
 
 
 def test_totals_follow_swebench_buckets_over_attempt_one():
     ids = ["a", "b", "c", "d", "e"]
-    records = {("a", 1): _record("a", "resolved"), ("b", 1): _record("b", "unresolved"), ("c", 1): _record("c", "empty_patch"),
-               ("d", 1): _record("d", "error"), ("b", 2): _record("b", "resolved", attempt=2)}
+    records = {
+        ("a", 1): _record("a", "resolved"),
+        ("b", 1): _record("b", "unresolved"),
+        ("c", 1): _record("c", "empty_patch"),
+        ("d", 1): _record("d", "error"),
+        ("b", 2): _record("b", "resolved", attempt=2),
+    }
     t = totals(ids, records)
     assert (t["submitted_instances"], t["completed_instances"], t["resolved_instances"], t["unresolved_instances"],
             t["empty_patch_instances"], t["error_instances"]) == (4, 2, 1, 1, 1, 1)
@@ -88,7 +103,10 @@ def test_totals_follow_swebench_buckets_over_attempt_one():
 
 
 def test_format_error_rate_is_per_step():
-    records = {("a", 1): _record("a", "empty_patch", steps=4, format_errors=1), ("b", 1): _record("b", "empty_patch", steps=6, format_errors=4)}
+    records = {
+        ("a", 1): _record("a", "empty_patch", steps=4, format_errors=1),
+        ("b", 1): _record("b", "empty_patch", steps=6, format_errors=4),
+    }
     assert metrics(["a", "b"], records, attempts=1)["format_error_rate"] == pytest.approx(0.5)
 
 
@@ -117,6 +135,6 @@ def test_batcher_gathers_concurrent_calls_and_hands_errors_to_their_callers():
 def test_openai_tool_calls_become_canonical_action_text():
     call = {"id": "1", "type": "function", "function": {"name": "execute_bash", "arguments": '{"command": "ls"}'}}
     text = message_text({"content": "Look around.", "tool_calls": [call]})
-    assert text == "<think>Look around.</think>\n<function=bash>\n<parameter=command>ls</parameter>\n</function>"
+    assert text == "<think>\nLook around.\n</think>\n<function=bash>\n<parameter=command>ls</parameter>\n</function>"
     broken = message_text({"content": "", "tool_calls": [{"function": {"name": "nope", "arguments": "{}"}}]})
     assert broken.startswith("[{") and "nope" in broken

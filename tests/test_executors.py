@@ -52,7 +52,8 @@ def test_a_bad_ray_address_is_one_line_naming_the_forms():
 
     result = CliRunner().invoke(app, ["eval", "--policy", "noop", "--out", "x", "--ray", "http://head"])
     assert result.exit_code == 2
-    assert "auto, local, ray://HOST:PORT or HOST:PORT, not 'http://head'" in " ".join(result.output.replace("│", " ").split())
+    said = " ".join(result.output.replace("│", " ").split())
+    assert "auto, local, ray://HOST:PORT or HOST:PORT, not 'http://head'" in said
 
 
 def test_ray_is_not_imported_unless_asked():

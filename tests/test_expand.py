@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from srl_swe.env.episode import Episode
-from srl_swe.env.prompts import DEFAULT_SYSTEM_PROMPT, step_prompt
-from srl_swe.env.spec import EnvSpec
+from srl_swe.env.settings import EnvSettings
+from srl_swe.env.state import EpisodeState
 from srl_swe.errors import TaskError
 from srl_swe.srl.dataset import build_dataset, task_workdirs
 from srl_swe.srl.expand import expand
+from srl_swe.srl.prompts import DEFAULT_SYSTEM_PROMPT, step_prompt
 from srl_swe.tasks.registry import save_task
 from srl_swe.tasks.spec import TaskSpec
 from srl_swe.tools.actions import bash, canonical, submit
@@ -36,10 +36,17 @@ def test_window_two_gives_0_1_2_2_2_previous_steps():
     assert [len(history_of(i["prompt"])) for i in instances] == [0, 1, 2, 2, 2]
     # instance k holds exactly steps k-2 and k-1, oldest first, with their observations
     for k, instance in enumerate(instances):
-        expected = [(canonical(trajectory.steps[j].action), f"OBSERVATION:\noutput {j}") for j in range(max(0, k - 2), k)]
+        expected = [
+            (canonical(trajectory.steps[j].action), f"OBSERVATION:\noutput {j}") for j in range(max(0, k - 2), k)
+        ]
         assert history_of(instance["prompt"]) == expected
         assert instance["expert_action"] == canonical(trajectory.steps[k].action)
-        assert (instance["step"], instance["n_steps"], instance["task_id"], instance["thought"]) == (k, 5, "demo__t-1", f"thought {k}")
+        assert (instance["step"], instance["n_steps"], instance["task_id"], instance["thought"]) == (
+            k,
+            5,
+            "demo__t-1",
+            f"thought {k}",
+        )
         assert "thought" not in instance["expert_action"]
     assert instances[4]["expert_action"] == "<function=submit>\n</function>"
 
@@ -84,9 +91,9 @@ def test_offline_prompts_equal_the_env_episode_prompts_for_any_workdir(workdir):
     exactly the dataset's prompt for step k, given the task's workdir."""
     trajectory = five_steps()
     task = TaskSpec(instance_id=trajectory.task_id, problem_statement=trajectory.problem_statement, workdir=workdir)
-    env_spec = EnvSpec(history_window=2, observation_budget=500)
+    env_spec = EnvSettings(history_window=2, observation_budget=500)
     offline = list(expand(trajectory, 2, env_spec.system_prompt, env_spec.observation_budget, workdir=workdir))
-    episode = Episode(task=task, expert=trajectory, started=0.0)
+    episode = EpisodeState(task=task, expert=trajectory, started=0.0)
     for k, step in enumerate(trajectory.steps):
         assert offline[k]["prompt"] == episode.messages(env_spec), f"step {k}"
         episode.history.append((canonical(step.action), step.observation))

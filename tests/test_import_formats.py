@@ -30,9 +30,11 @@ def load(name: str):
 @pytest.mark.parametrize("name", ["mini_v2_fence.traj.json", "mini_v2_tags.traj.json"])
 def test_mini_swe_agent_2_text_syntaxes_use_the_regex_of_the_run(name):
     [t], report = load(name)
-    assert t.source == "mini-swe-agent" and t.model == "openai/gpt-5-mini" and [s.action for s in t.steps] == MINI_ACTIONS
+    assert t.source == "mini-swe-agent" and t.model == "openai/gpt-5-mini"
+    assert [s.action for s in t.steps] == MINI_ACTIONS
     assert t.steps[0].thought == "Let me look at the repository layout first."
-    assert t.steps[0].observation == "<returncode>0</returncode>\n<output>\n/testbed:\ncalc.py\ntests\n</output>"  # list of blocks
+    # the output came as a list of blocks
+    assert t.steps[0].observation == "<returncode>0</returncode>\n<output>\n/testbed:\ncalc.py\ntests\n</output>"
     assert "timed out" in t.steps[3].observation and "<returncode>-1</returncode>" in t.steps[3].observation
     assert t.problem_statement.startswith(PROBLEM_HEAD) and t.outcome.diff.startswith("diff --git")
     # the two-action format error never ran: one dropped step, named
@@ -42,17 +44,19 @@ def test_mini_swe_agent_2_text_syntaxes_use_the_regex_of_the_run(name):
 def test_mini_swe_agent_2_tool_calls():
     [t], report = load("mini_v2_toolcall.traj.json")
     assert [s.action for s in t.steps] == MINI_ACTIONS and report.dropped == []
-    assert t.steps[3].observation == '{\n  "returncode": 1,\n  "output": "F.\\nFAILED tests/test_calc.py::test_add\\n"\n}'
+    assert t.steps[3].observation == (
+        '{\n  "returncode": 1,\n  "output": "F.\\nFAILED tests/test_calc.py::test_add\\n"\n}')
     assert [s.thought for s in t.steps] == [f"Step {k}." for k in range(1, 6)]
 
 
 def test_swe_agent_function_calling_windowed_tools_keep_every_step():
     [t], report = load("swe_agent_windowed.traj")
     assert report.dropped == [] and report.skipped == [] and t.task_id == "demo__calc-windowed" and t.model == "gpt-4o"
-    assert [s.action.name for s in t.steps] == ["find_file", "open", "search_file", "goto", "scroll_down", "scroll_up", "edit",
-                                                "search_dir", "create", "insert", "edit", "bash", "submit"]
+    assert [s.action.name for s in t.steps] == ["find_file", "open", "search_file", "goto", "scroll_down", "scroll_up",
+                                                "edit", "search_dir", "create", "insert", "edit", "bash", "submit"]
     assert t.steps[1].action == Action(name="open", arguments={"path": "calc.py", "line_number": 1})
-    assert t.steps[3].action == Action(name="goto", arguments={"line_number": 2})  # tool_calls stored as a Python literal
+    # tool_calls stored as a Python literal
+    assert t.steps[3].action == Action(name="goto", arguments={"line_number": 2})
     assert t.steps[6].action.arguments == {"search": "return a - b", "replace": "return a + b"}
     assert t.steps[9].action.arguments == {"text": "from calc import add\nprint(add(2, 3))"}
     assert t.steps[10].action.arguments == {"start_line": 1, "end_line": 1, "replacement_text": "from calc import add"}
@@ -70,7 +74,8 @@ def test_swe_agent_history_only_traj_skips_the_demonstration():
 def test_swe_agent_dataset_roles_ai_and_text():
     (first, second), report = load("swe_agent_dataset.jsonl")
     assert [s.action for s in first.steps] == [
-        Action(name="find_file", arguments={"file_name": "calc.py"}), Action(name="open", arguments={"path": "calc.py"}),
+        Action(name="find_file", arguments={"file_name": "calc.py"}),
+        Action(name="open", arguments={"path": "calc.py"}),
         Action(name="edit", arguments={"start_line": 2, "end_line": 2, "replacement_text": "    return a + b"}),
         bash("python -m pytest -q tests"), submit()]
     assert (first.outcome.resolved, second.outcome.resolved, first.model) == (True, False, "swe-agent-llama-70b")
@@ -94,7 +99,8 @@ def test_gz_glob_and_export_identity(tmp_path):
         shutil.copyfileobj(src, dst)
     shutil.copy(DATA / "openhands_text.json", tmp_path / "oh.json")
     trajectories, report = import_paths([str(tmp_path / "*.*")])
-    assert [len(t.steps) for t in trajectories] == [4, 4, 13] and dict(report.formats) == {"openhands": 2, "swe-agent": 1}
+    assert [len(t.steps) for t in trajectories] == [4, 4, 13]
+    assert dict(report.formats) == {"openhands": 2, "swe-agent": 1}
     everything, _ = import_paths([DATA])
     write_jsonl(tmp_path / "all.jsonl", everything)
     again, _ = import_paths([tmp_path / "all.jsonl"])
@@ -108,17 +114,19 @@ def test_strict_fails_on_a_dropped_step_and_the_cli_prints_a_table(tmp_path):
         import_paths([DATA / "mini_v2_tags.traj.json"], strict=True)
     import_paths([DATA / "swe_agent_windowed.traj"], strict=True)  # nothing dropped: no error
     out = tmp_path / "o.jsonl"
-    result = CliRunner().invoke(app, ["data", "import", str(DATA / "mini_v2_tags.traj.json"), "--out", str(out), "--strict"])
+    result = CliRunner().invoke(app, ["data", "import", str(DATA / "mini_v2_tags.traj.json"), "--out", str(out),
+                                      "--strict"])
     assert result.exit_code == 1 and "--strict" in result.output and not out.exists()
-    result = CliRunner().invoke(app, ["data", "import", str(DATA / "mini_v2_tags.traj.json"), str(DATA / "history_only.traj"),
-                                      "--out", str(out)])
+    result = CliRunner().invoke(app, ["data", "import", str(DATA / "mini_v2_tags.traj.json"),
+                                      str(DATA / "history_only.traj"), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "steps dropped" in result.output and "1 turn without a valid action" in result.output
 
 
 def test_build_takes_several_files_after_one_flag(tmp_path):
     files = [str(DATA / "swe_agent_windowed.traj"), str(DATA / "mini_v2_fence.traj.json")]
-    result = CliRunner().invoke(app, ["data", "build", "--trajectories", *files, "--out", str(tmp_path / "d"), "--val-fraction", "0.5"])
+    result = CliRunner().invoke(app, ["data", "build", "--trajectories", *files, "--out", str(tmp_path / "d"),
+                                      "--val-fraction", "0.5"])
     assert result.exit_code == 0, result.output
     text = " ".join(result.output.split())  # the console wraps long lines
     assert "train 5, validation 13 instances from 2 trajectories" in text

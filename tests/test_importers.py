@@ -20,9 +20,18 @@ from srl_swe.trajectories.schema import read_jsonl
 
 DATA = Path(__file__).parent / "data" / "trajectories"
 # The first sample files; tests whose figures were measured on them (datasets, reward bounds) read only these.
-FIRST_SAMPLES = [DATA / n for n in ("demo__calc-1.traj", "demo__calc-1.traj.json", "messages.jsonl", "openhands.jsonl", "swe_smith.jsonl")]
+FIRST_SAMPLES = [DATA / n for n in ("demo__calc-1.traj", "demo__calc-1.traj.json", "messages.jsonl", "openhands.jsonl",
+                                    "swe_smith.jsonl")]
 PROBLEM_HEAD = "calc.add returns the difference of its arguments instead of their sum."
-EDIT = Action(name="str_replace_editor", arguments={"command": "str_replace", "path": "/testbed/calc.py", "old_str": "    return a - b", "new_str": "    return a + b"})
+EDIT = Action(
+    name="str_replace_editor",
+    arguments={
+        "command": "str_replace",
+        "path": "/testbed/calc.py",
+        "old_str": "    return a - b",
+        "new_str": "    return a + b",
+    },
+)
 EXPERT_ACTIONS = [
     Action(name="str_replace_editor", arguments={"command": "view", "path": "/testbed"}),
     bash("grep -rn 'def add' /testbed"),
@@ -52,14 +61,22 @@ def test_swe_agent_traj_uses_history_tool_calls():
 def test_swe_agent_command_lines_without_tool_calls():
     assert action_from_command("str_replace_editor view /testbed/calc.py  --view_range 1 20") == Action(
         name="str_replace_editor", arguments={"command": "view", "path": "/testbed/calc.py", "view_range": [1, 20]})
-    assert action_from_command("str_replace_editor str_replace /testbed/calc.py   --old_str '    return a - b' --new_str '    return a + b'") == EDIT
+    assert (
+        action_from_command(
+            "str_replace_editor str_replace /testbed/calc.py   --old_str '    return a - b' --new_str '    return a + "
+            "b'"
+        )
+        == EDIT
+    )
     created = action_from_command("str_replace_editor create /testbed/r.py --file_text 'print(1)\nprint(\"--x\")\n'")
     assert created.arguments["file_text"] == 'print(1)\nprint("--x")\n'
-    assert action_from_command("str_replace_editor insert /testbed/a.py --insert_line 3 --new_str '--verbose'").arguments == {
-        "command": "insert", "path": "/testbed/a.py", "insert_line": 3, "new_str": "--verbose"}
+    assert action_from_command(
+        "str_replace_editor insert /testbed/a.py --insert_line 3 --new_str '--verbose'"
+    ).arguments == {"command": "insert", "path": "/testbed/a.py", "insert_line": 3, "new_str": "--verbose"}
     assert action_from_command("submit") == submit()
     assert action_from_command("ls -la /testbed") == bash("ls -la /testbed")
-    assert action_from_command('open "calc.py" 10') == Action(name="open", arguments={"path": "calc.py", "line_number": 10})
+    assert action_from_command('open "calc.py" 10') == Action(name="open",
+                                                              arguments={"path": "calc.py", "line_number": 10})
     with pytest.raises(FormatError, match="at most 2"):
         action_from_command("open calc.py 10 20")
 
@@ -70,23 +87,37 @@ def test_swe_smith_jsonl_leaves_out_a_turn_without_action():
     assert [s.action for s in first.steps] == EXPERT_ACTIONS == [s.action for s in second.steps]
     assert [s.thought for s in first.steps] == THOUGHTS
     assert first.steps[0].observation.startswith("Here's the files")  # the OBSERVATION: prefix is gone
-    assert (first.task_id, first.outcome.resolved, second.task_id, second.outcome.resolved) == ("demo__calc-1", True, "demo__calc-2", False)
+    assert (first.task_id, first.outcome.resolved, second.task_id, second.outcome.resolved) == (
+        "demo__calc-1",
+        True,
+        "demo__calc-2",
+        False,
+    )
     assert first.source == "swe-smith" and first.problem_statement.startswith(PROBLEM_HEAD)
-    assert [(str(n.where), n.kind) for n in report.dropped] == [(f"{DATA / 'swe_smith.jsonl'}:1", "turn without a valid action")]
+    assert [(str(n.where), n.kind) for n in report.dropped] == [
+        (f"{DATA / 'swe_smith.jsonl'}:1", "turn without a valid action")]
 
 
 def test_mini_swe_agent_traj_json():
     [t], report = load("demo__calc-1.traj.json")
-    assert t.source == "mini-swe-agent" and t.task_id == "demo__calc-1" and t.model == "anthropic/claude-sonnet-4-20250514"
+    assert (
+        t.source == "mini-swe-agent" and t.task_id == "demo__calc-1" and t.model == "anthropic/claude-sonnet-4-20250514"
+    )
     assert [s.action for s in t.steps] == [
-        bash("ls -R /testbed"), bash("grep -rn 'def add' /testbed"), bash("sed -i 's/return a - b/return a + b/' /testbed/calc.py"),
-        bash("cd /testbed && python -m pytest -q tests"), submit()]
+        bash("ls -R /testbed"),
+        bash("grep -rn 'def add' /testbed"),
+        bash("sed -i 's/return a - b/return a + b/' /testbed/calc.py"),
+        bash("cd /testbed && python -m pytest -q tests"),
+        submit(),
+    ]
     assert t.steps[0].thought == THOUGHTS[0]  # "THOUGHT:" prefix dropped
     # observations verbatim: what the agent saw, return code and all
     assert t.steps[2].observation == "<returncode>0</returncode>\n<output>\n\n</output>"
-    assert t.steps[3].observation == "<returncode>1</returncode>\n<output>\nF.\nFAILED tests/test_calc.py::test_add\n</output>"
+    assert t.steps[3].observation == (
+        "<returncode>1</returncode>\n<output>\nF.\nFAILED tests/test_calc.py::test_add\n</output>")
     assert t.problem_statement.startswith(PROBLEM_HEAD) and "Consider the following" not in t.problem_statement
-    assert t.outcome.diff.startswith("diff --git") and [n.kind for n in report.dropped] == ["turn without a valid action"]
+    assert t.outcome.diff.startswith("diff --git")
+    assert [n.kind for n in report.dropped] == ["turn without a valid action"]
 
 
 def test_mini_swe_agent_bare_message_list(tmp_path):
@@ -101,9 +132,15 @@ def test_openhands_tool_calls():
     [t], report = load("openhands.jsonl")
     assert t.source == "openhands" and t.outcome.resolved is True and t.model == "gpt-4o"
     assert [s.action for s in t.steps] == [
-        bash("ls /testbed"), Action(name="str_replace_editor", arguments={"command": "view", "path": "/testbed/calc.py"}),
-        EDIT, bash("cd /testbed && python -m pytest -q tests"), submit()]
-    assert t.steps[1].thought == "The bug must be in calc.py.\n\nStep 2."  # the think call joins the next step's thought
+        bash("ls /testbed"),
+        Action(name="str_replace_editor", arguments={"command": "view", "path": "/testbed/calc.py"}),
+        EDIT,
+        bash("cd /testbed && python -m pytest -q tests"),
+        submit(),
+    ]
+    assert (
+        t.steps[1].thought == "The bug must be in calc.py.\n\nStep 2."
+    )  # the think call joins the next step's thought
     assert t.steps[1].observation.startswith("Here's the result of running `cat -n`")
     assert t.problem_statement.startswith(PROBLEM_HEAD) and report.notes == []
 
@@ -112,12 +149,21 @@ def test_plain_messages_mix_text_hermes_and_tool_calls():
     [t], _ = load("messages.jsonl")
     assert t.source == "messages" and [s.action for s in t.steps] == EXPERT_ACTIONS
     assert [s.thought for s in t.steps] == THOUGHTS
-    assert t.steps[3].observation == "..                                                                       [100%]\n2 passed in 0.01s"
+    assert (
+        t.steps[3].observation
+        == "..                                                                       [100%]\n2 passed in 0.01s"
+    )
 
 
 def test_detection_by_name_and_shape():
-    assert by_name(DATA / "demo__calc-1.traj") == "swe-agent" and by_name(DATA / "demo__calc-1.traj.json") == "mini-swe-agent"
-    first = {name: json.loads((DATA / name).read_text().splitlines()[0]) for name in ("swe_smith.jsonl", "openhands.jsonl", "messages.jsonl")}
+    assert (
+        by_name(DATA / "demo__calc-1.traj") == "swe-agent"
+        and by_name(DATA / "demo__calc-1.traj.json") == "mini-swe-agent"
+    )
+    first = {
+        name: json.loads((DATA / name).read_text().splitlines()[0])
+        for name in ("swe_smith.jsonl", "openhands.jsonl", "messages.jsonl")
+    }
     assert [by_record(first[n]) for n in first] == ["swe-smith", "openhands", "messages"]
     assert by_record(json.loads((DATA / "demo__calc-1.traj").read_text())) == "swe-agent"
     assert by_record({"foo": 1}) is None
@@ -139,7 +185,11 @@ def test_bad_records_are_reported_with_file_and_line(tmp_path):
     report = ImportReport()
     trajectories = list(import_file(path, report=report))
     assert len(trajectories) == 2 and report.imported == 2
-    assert [(e.where.line, e.kind) for e in report.skipped] == [(2, "invalid JSON"), (3, "unsupported tool call"), (4, "no steps")]
+    assert [(e.where.line, e.kind) for e in report.skipped] == [
+        (2, "invalid JSON"),
+        (3, "unsupported tool call"),
+        (4, "no steps"),
+    ]
     assert [(e.where.line, e.kind) for e in report.notes] == [(6, "observation clipped")]
     assert len(trajectories[1].steps[0].observation) < MAX_OBSERVATION_CHARS + 100
     assert "3 skipped" not in report.summary() and "skipped 3" in report.summary()
@@ -151,7 +201,10 @@ def test_broken_whole_file_and_unknown_shape(tmp_path):
     (tmp_path / "other.jsonl").write_text(json.dumps({"hello": "world"}) + "\n")
     trajectories, report = import_paths([tmp_path])
     assert trajectories == []
-    assert sorted((Path(e.where.file).name, e.kind) for e in report.skipped) == [("cut.traj", "invalid JSON"), ("other.jsonl", "unknown format")]
+    assert sorted((Path(e.where.file).name, e.kind) for e in report.skipped) == [
+        ("cut.traj", "invalid JSON"),
+        ("other.jsonl", "unknown format"),
+    ]
 
 
 def test_forced_wrong_format_is_a_counted_skip():
@@ -167,5 +220,7 @@ def test_cli_import_writes_srl_swe_jsonl(tmp_path):
     assert len(trajectories) == 15 and "imported 15 trajectories" in result.output
     again, report = import_paths([out])  # srl-swe's own format reads back unchanged
     assert again == trajectories and dict(report.formats) == {"srl-swe": 15}
-    bad = CliRunner().invoke(app, ["data", "import", str(DATA / "messages.jsonl"), "--format", "nope", "--out", str(out)])
+    bad = CliRunner().invoke(
+        app, ["data", "import", str(DATA / "messages.jsonl"), "--format", "nope", "--out", str(out)]
+    )
     assert bad.exit_code == 1 and "Unknown trajectory format" in bad.output

@@ -17,14 +17,14 @@ from pathlib import Path
 
 import pytest
 
+from srl_swe.agents.chat_client import ChatClient
+from srl_swe.agents.collect import collect
 from srl_swe.evaluate.policies import PolicySettings
 from srl_swe.evaluate.runner import EvalConfig, run_eval
 from srl_swe.sandbox.engine import docker_client
 from srl_swe.sandbox.lifecycle import LABEL, labelled
 from srl_swe.tasks.registry import list_tasks, load_task
 from srl_swe.tasks.validate import validate_tasks
-from srl_swe.trajectories.collect import collect
-from srl_swe.trajectories.teacher import Teacher
 
 ray = pytest.importorskip("ray")
 from ray.cluster_utils import Cluster  # noqa: E402
@@ -151,7 +151,8 @@ def test_a_killed_driver_resumes_without_redoing_finished_work(tmp_path, cluster
         while first is None and driver.poll() is None and time.monotonic() < deadline:
             first = next(iter(sorted(out.glob("logs/*/result.json"))), None)
             time.sleep(0.05)
-        assert first is not None, f"the driver finished no attempt: {driver.stderr.read().decode()[-2000:] if driver.poll() is not None else 'timeout'}"
+        why = driver.stderr.read().decode()[-2000:] if driver.poll() is not None else "timeout"
+        assert first is not None, f"the driver finished no attempt: {why}"
         seen_at_kill = _container_pids(_worker_pids(*cluster.list_all_nodes()))
         driver.send_signal(signal.SIGKILL)
         driver.wait()
@@ -182,7 +183,7 @@ def test_record_on_ray_keeps_the_resolving_trajectory_and_closes_its_envs(cluste
         held.update(_container_pids(_worker_pids(*cluster.list_all_nodes())))
 
     try:
-        result = collect([TASK], Teacher.connect(server.url), attempts=2, on_attempt=on_attempt, ray=cluster.address)
+        result = collect([TASK], ChatClient.connect(server.url), attempts=2, on_attempt=on_attempt, ray=cluster.address)
     finally:
         server.shutdown()
         server.server_close()

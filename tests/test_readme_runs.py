@@ -49,19 +49,28 @@ SECTIONS = ("srl-swe data ", "srl-swe train ")
 
 def mini_swe_agent_fix() -> dict:
     """A mini-swe-agent 2.x run that fixes lrukit-1 with bash only (so `data verify` resolves it)."""
-    fix = ("python - <<'EOF'\nfrom pathlib import Path\np = Path('lrukit/lru.py')\nold = '    def put(self, key: Hashable, "
-           "value: Any) -> None:\\n'\nnew = old + '        if key in self._data:\\n            self._data[key] = value\\n"
-           "            self._data.move_to_end(key)\\n            return\\n'\np.write_text(p.read_text().replace(old, new))\nEOF")
+    fix = "\n".join([
+        "python - <<'EOF'",
+        "from pathlib import Path",
+        "p = Path('lrukit/lru.py')",
+        "old = '    def put(self, key: Hashable, value: Any) -> None:\\n'",
+        "new = old + '        if key in self._data:\\n            self._data[key] = value\\n"
+        "            self._data.move_to_end(key)\\n            return\\n'",
+        "p.write_text(p.read_text().replace(old, new))",
+        "EOF",
+    ])
     commands = ["grep -n 'def put' lrukit/lru.py", fix, "python -m pytest -q 2>&1 | tail -1 | cut -d' ' -f1-2",
                 "echo COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT && git add -A && git diff --cached"]
     outputs = ["47:    def put(self, key: Hashable, value: Any) -> None:", "", "41 passed"]
     messages = [{"role": "system", "content": "You are a helpful assistant."},
-                {"role": "user", "content": "<pr_description>\nConsider the following PR description:\nOverwriting a key "
-                 "in a full cache evicts another entry\n</pr_description>"}]
+                {"role": "user", "content": "<pr_description>\nConsider the following PR description:\n"
+                 "Overwriting a key in a full cache evicts another entry\n</pr_description>"}]
     for k, command in enumerate(commands):
-        messages.append({"role": "assistant", "content": f"THOUGHT: step {k + 1}.\n\n```mswea_bash_command\n{command}\n```"})
+        action = f"THOUGHT: step {k + 1}.\n\n```mswea_bash_command\n{command}\n```"
+        messages.append({"role": "assistant", "content": action})
         if k < len(outputs):
-            messages.append({"role": "user", "content": f"<returncode>0</returncode>\n<output>\n{outputs[k]}\n</output>"})
+            observation = f"<returncode>0</returncode>\n<output>\n{outputs[k]}\n</output>"
+            messages.append({"role": "user", "content": observation})
     return {"instance_id": "lrukit-1", "trajectory_format": "mini-swe-agent-1.1", "messages": messages,
             "info": {"mini_version": "2.1.0", "exit_status": "Submitted",
                      "config": {"model": {"action_regex": "```mswea_bash_command\\s*\\n(.*?)\\n```"}}}}
@@ -102,6 +111,7 @@ def test_every_readme_data_and_training_command_runs(tmp_path, monkeypatch, base
     outputs = dict(ran)
     verified = outputs["srl-swe data verify experts.jsonl --tasks tasks/ --out verified.jsonl"]
     assert "1 resolved" in " ".join(verified.split())  # the mini-swe-agent run fixes lrukit-1; the other does not
-    assert (tmp_path / "runs" / "srl-merged" / "config.json").is_file() and (tmp_path / "runs" / "srl" / "curves.png").is_file()
-    assert [json.loads(x)["step"] for x in (tmp_path / "runs" / "srl" / "metrics.jsonl").read_text().splitlines()] == [1, 2]
+    runs = tmp_path / "runs"
+    assert (runs / "srl-merged" / "config.json").is_file() and (runs / "srl" / "curves.png").is_file()
+    assert [json.loads(x)["step"] for x in (runs / "srl" / "metrics.jsonl").read_text().splitlines()] == [1, 2]
     assert len(ran) == len(commands) - sum(bool(skip_reason(c)) for c in commands)

@@ -12,12 +12,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from typer.testing import CliRunner
 
+from srl_swe.agents.chat_client import ChatClient, ChatClientError
 from srl_swe.cli.main import app
 from srl_swe.errors import SrlSweError
 from srl_swe.tasks.registry import list_tasks, load_task
 from srl_swe.tools.actions import Action, bash, submit
 from srl_swe.trajectories.schema import read_jsonl
-from srl_swe.trajectories.teacher import Teacher, TeacherError
 
 TASK = "lrukit-1"
 MODEL = "scripted-expert"
@@ -25,10 +25,12 @@ MODEL = "scripted-expert"
 
 def scripts(patch: str) -> list[list[str]]:
     good = [
-        f"<think>Write the fix as a patch.</think>\n<function=str_replace_editor>\n<parameter=command>create</parameter>\n"
+        "<think>Write the fix as a "
+        "patch.</think>\n<function=str_replace_editor>\n<parameter=command>create</parameter>\n"
         f"<parameter=path>/testbed/fix.patch</parameter>\n<parameter=file_text>\n{patch}\n</parameter>\n</function>",
         "I am not sure what to do next.",  # no tool call: a format error the env reports
-        "<think>Apply it.</think>\n<function=bash>\n<parameter=command>cd /testbed && git apply fix.patch && rm fix.patch && git status --short</parameter>\n</function>",
+        "<think>Apply it.</think>\n<function=bash>\n<parameter=command>cd /testbed && git apply fix.patch && rm "
+        "fix.patch && git status --short</parameter>\n</function>",
         "<think>Done.</think>\n<function=submit>\n</function>",
     ]
     return [good, ["<function=submit>\n</function>"]]
@@ -76,8 +78,17 @@ class Handler(BaseHTTPRequestHandler):
         if turn == 0:
             self.server.episode += 1
         content = self.server.attempts[self.server.episode][turn]
-        self._send(200, {"id": "x", "object": "chat.completion", "model": MODEL,
-                         "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}]})
+        self._send(
+            200,
+            {
+                "id": "x",
+                "object": "chat.completion",
+                "model": MODEL,
+                "choices": [
+                    {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}
+                ],
+            },
+        )
 
 
 @pytest.fixture
@@ -95,28 +106,39 @@ def server():
 def test_record_keeps_only_the_resolving_trajectory(tmp_path, server, base_image):
     assert TASK in list_tasks()
     out = tmp_path / "teacher.jsonl"
-    result = CliRunner().invoke(app, ["data", "record", "--tasks", TASK, "--model", server.url, "--attempts", "2", "--out", str(out)])
+    result = CliRunner().invoke(
+        app, ["data", "record", "--tasks", TASK, "--model", server.url, "--attempts", "2", "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     assert "kept 1 of 2" in result.output
     [trajectory] = list(read_jsonl(out))
-    assert (trajectory.task_id, trajectory.model, trajectory.source, trajectory.outcome.resolved) == (TASK, MODEL, "teacher", True)
+    assert (trajectory.task_id, trajectory.model, trajectory.source, trajectory.outcome.resolved) == (
+        TASK,
+        MODEL,
+        "teacher",
+        True,
+    )
     assert [s.action.name for s in trajectory.steps] == ["str_replace_editor", "bash", "submit"]
-    assert trajectory.steps[1].action == bash("cd /testbed && git apply fix.patch && rm fix.patch && git status --short")
+    assert trajectory.steps[1].action == bash(
+        "cd /testbed && git apply fix.patch && rm fix.patch && git status --short"
+    )
     assert trajectory.steps[1].observation.strip() == "M lrukit/lru.py"
     assert trajectory.steps[2].action == submit() and trajectory.steps[0].thought == "Write the fix as a patch."
-    assert "move_to_end" in trajectory.outcome.diff and trajectory.problem_statement == load_task(TASK).problem_statement
+    assert (
+        "move_to_end" in trajectory.outcome.diff and trajectory.problem_statement == load_task(TASK).problem_statement
+    )
     assert isinstance(trajectory.steps[0].action, Action)
     assert len(server.requests) == 5 and server.requests[0]["messages"][0]["role"] == "system"
 
 
 def test_teacher_client_errors_are_one_clear_line(server):
-    teacher = Teacher.connect(server.url)
+    teacher = ChatClient.connect(server.url)
     assert teacher.model == MODEL and teacher.served_models() == [MODEL]
-    with pytest.raises(TeacherError, match="HTTP 404"):
-        Teacher(base_url=server.url, model="other").chat([{"role": "user", "content": "hi"}])
-    with pytest.raises(TeacherError, match="does not answer"):
-        Teacher(base_url="http://127.0.0.1:9/v1", model=MODEL, retries=0, timeout=5).chat([])
-    assert issubclass(TeacherError, SrlSweError)
+    with pytest.raises(ChatClientError, match="HTTP 404"):
+        ChatClient(base_url=server.url, model="other").chat([{"role": "user", "content": "hi"}])
+    with pytest.raises(ChatClientError, match="does not answer"):
+        ChatClient(base_url="http://127.0.0.1:9/v1", model=MODEL, retries=0, timeout=5).chat([])
+    assert issubclass(ChatClientError, SrlSweError)
 
 
 @pytest.mark.parametrize("text", ["x\n", "\nx", "\n", "a\n\n", "plain", ""])

@@ -14,11 +14,11 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from srl_swe.agents.record import load_steps, parse_steps, record_actions, save_expert
 from srl_swe.cli.main import app
 from srl_swe.errors import FormatError, TaskError
 from srl_swe.tasks.registry import expert_path
 from srl_swe.tools.actions import parse
-from srl_swe.trajectories.record import load_steps, parse_steps, record_actions, save_expert
 from srl_swe.trajectories.schema import read_jsonl
 from tests.tiny_task import EXPERT_STEPS, TASK_ID, make_tiny_task
 
@@ -57,8 +57,12 @@ def test_submit_must_come_last():
 
 
 def test_the_given_thought_wins_and_an_empty_one_falls_back_to_the_text():
-    parsed = parse_steps([("", "<think>theirs</think>\n<function=bash>\n<parameter=command>ls</parameter>\n</function>"),
-                          ("Mine.", "<think>theirs</think>\n<function=submit>\n</function>")])
+    parsed = parse_steps(
+        [
+            ("", "<think>theirs</think>\n<function=bash>\n<parameter=command>ls</parameter>\n</function>"),
+            ("Mine.", "<think>theirs</think>\n<function=submit>\n</function>"),
+        ]
+    )
     assert [thought for thought, _ in parsed] == ["theirs", "Mine."]
     assert [action.name for _, action in parsed] == ["bash", "submit"]
 

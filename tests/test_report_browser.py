@@ -22,21 +22,45 @@ def _report() -> Report:
     edit = make_action("str_replace_editor", {"command": "str_replace", "path": "/testbed/lib.py",
                                               "old_str": "x < n", "new_str": "x <= n"})
     steps = [
-        Step(thought="Look around first.", action=bash("ls /testbed"), observation="lib.py\ntests\n", reward=1.0,
-             expert_action="<function=bash>\n<parameter=command>ls /testbed</parameter>\n</function>"),
-        Step(thought="Fix the bound.", action=edit, observation="The file /testbed/lib.py has been edited." + "x" * 3000,
-             reward=0.42, expert_action="<function=bash>\n<parameter=command>cat lib.py</parameter>\n</function>"),
+        Step(
+            thought="Look around first.",
+            action=bash("ls /testbed"),
+            observation="lib.py\ntests\n",
+            reward=1.0,
+            expert_action="<function=bash>\n<parameter=command>ls /testbed</parameter>\n</function>",
+        ),
+        Step(
+            thought="Fix the bound.",
+            action=edit,
+            observation="The file /testbed/lib.py has been edited." + "x" * 3000,
+            reward=0.42,
+            expert_action="<function=bash>\n<parameter=command>cat lib.py</parameter>\n</function>",
+        ),
         Step(thought="Done.", action=submit(), observation="", reward=-1.0),
     ]
     trajectory = Trajectory(task_id="demo-1", steps=steps, outcome=Outcome(resolved=True, diff="-x < n\n+x <= n\n"))
     other = Trajectory(task_id="demo-2", steps=steps[:1], outcome=Outcome(resolved=False, diff=""))
     return Report(
-        title="test report", headline={"resolve rate": "50%"},
+        title="test report",
+        headline={"resolve rate": "50%"},
         tables=[Table(title="Evaluation", columns=["policy", "resolved"], rows=[["replay", 1.0]])],
-        runs=[Run(name="srl", trajectories=[trajectory, other]), Run(name="noop", trajectories=[]),
-              Run(name="sft", trajectories=[other], turns=[[
-                  Turn(error="No tool call found: write one <function=...> block.", response="<think>hmm</think> ls -la"),
-                  Turn(step=0)]])],
+        runs=[
+            Run(name="srl", trajectories=[trajectory, other]),
+            Run(name="noop", trajectories=[]),
+            Run(
+                name="sft",
+                trajectories=[other],
+                turns=[
+                    [
+                        Turn(
+                            error="No tool call found: write one <function=...> block.",
+                            response="<think>hmm</think> ls -la",
+                        ),
+                        Turn(step=0),
+                    ]
+                ],
+            ),
+        ],
     )
 
 

@@ -12,7 +12,7 @@ import pytest
 from srl_swe.errors import SrlSweError
 from srl_swe.srl import rewards
 from srl_swe.srl.rewards import fast_format_reward, format_reward, similarity_reward
-from srl_swe.srl.similarity import PARALLEL_MIN_PAIRS, ratio, ratios
+from srl_swe.srl.similarity import PARALLEL_MIN_PAIRS, ratio, ratios, ratios_to
 from srl_swe.tools.actions import bash, canonical, make_action
 from srl_swe.trajectories.importers import import_paths
 from tests.test_importers import FIRST_SAMPLES
@@ -48,8 +48,23 @@ def test_identical_broken_and_thought_ignored():
 
 def test_trl_conversational_and_tool_call_completions():
     conversational = [[{"role": "assistant", "content": CALL}]]
-    tool_call = [[{"role": "assistant", "content": "", "tool_calls": [
-        {"type": "function", "function": {"name": "execute_bash", "arguments": json.dumps({"command": "grep -rn 'def add' /testbed"})}}]}]]
+    tool_call = [
+        [
+            {
+                "role": "assistant",
+                "content": "",
+                "tool_calls": [
+                    {
+                        "type": "function",
+                        "function": {
+                            "name": "execute_bash",
+                            "arguments": json.dumps({"command": "grep -rn 'def add' /testbed"}),
+                        },
+                    }
+                ],
+            }
+        ]
+    ]
     hermes = ['<tool_call>{"name": "bash", "arguments": {"command": "grep -rn \'def add\' /testbed"}}</tool_call>']
     for completions in (conversational, tool_call, hermes):
         assert format_reward(completions, expert_action=[EXPERT], prompts=[[]], task_id=["t"]) == [1.0]
@@ -74,9 +89,18 @@ def test_cdifflib_gives_the_identical_ratio_on_real_actions():
             assert ratio(a, b, "cdifflib") == difflib.SequenceMatcher(None, a, b).ratio()
 
 
+def test_empty_texts_and_a_shared_expert_give_difflibs_values():
+    actions = corpus()
+    for a, b in (("", ""), ("ls", ""), ("", "ls"), (actions[0], actions[0])):
+        assert ratio(a, b) == ratio(a, b, "difflib") == difflib.SequenceMatcher(None, a, b).ratio()
+    # one matcher indexes the expert once and scores every action against it
+    assert ratios_to(actions[1], actions) == [difflib.SequenceMatcher(None, a, actions[1]).ratio() for a in actions]
+
+
 def test_fast_option_bound_against_difflib_on_real_actions():
     """rapidfuzz's Indel similarity is 2*LCS/(len a + len b); difflib's matching blocks never exceed the
-    LCS, so fast >= exact. On this corpus (38 actions, 1,444 pairs; measured): max difference 0.59, mean 0.064. The large gaps
+    LCS, so fast >= exact. On this corpus (38 actions, 1,444 pairs; measured): max difference 0.59, mean 0.064. The
+    large gaps
     all come from difflib's autojunk heuristic, which ignores frequent characters once the expert
     action reaches 200 characters (long edits); with shorter experts the difference stays below 0.11."""
     actions = corpus()
@@ -98,6 +122,9 @@ def test_parallel_batches_match_sequential():
     a = [actions[i % len(actions)] for i in range(PARALLEL_MIN_PAIRS + 40)]
     b = [actions[(i * 7 + 3) % len(actions)] for i in range(len(a))]
     assert ratios(a, b, "exact", workers=2) == ratios(a, b, "exact", workers=1)
+    assert ratios(a, b, "exact", workers=2) == [
+        difflib.SequenceMatcher(None, x, y).ratio() for x, y in zip(a, b, strict=True)
+    ]
     with pytest.raises(ValueError, match="one length"):
         ratios(a, b[:-1])
 

@@ -298,7 +298,9 @@ def test_unittest_targets_and_command():
     assert runner.targets(spec, ["a.test_x.T.test_1", "a.test_x.T.test_2", "a.test_x.T.test_1"]) == [
         "a.test_x.T.test_1", "a.test_x.T.test_2"]
     assert runner.command(spec, PATHS) == "python -m unittest -v"  # the task set no command: the runner's
-    assert runner.command(TaskSpec(instance_id="t", test_command="python -m unittest"), PATHS) == "python -m unittest -v"
+    assert (
+        runner.command(TaskSpec(instance_id="t", test_command="python -m unittest"), PATHS) == "python -m unittest -v"
+    )
     assert runner.command(TaskSpec(instance_id="t", test_command="python3 -m unittest --verbose"), PATHS) == (
         "python3 -m unittest --verbose")
 
@@ -586,8 +588,10 @@ def test_swebench_runner_calls_parsers_of_either_signature(monkeypatch, takes_sp
     spec = TaskSpec(instance_id="acme__lib-1", repo="acme/lib", version="1.0")
     assert runner.command(spec, PATHS) == (
         "printf '%s\\n' acme__lib-1 acme/lib 1.0 > /tmp/srl_swe/run/report.jsonl; "
-        "if [ -f /opt/miniconda3/bin/activate ]; then source /opt/miniconda3/bin/activate && conda activate testbed; fi; "
-        "export LANG=C.UTF-8; pytest -rA")
+        "if [ -f /opt/miniconda3/bin/activate ]; then source /opt/miniconda3/bin/activate && conda activate testbed; "
+        "fi; "
+        "export LANG=C.UTF-8; pytest -rA"
+    )
     assert runner.targets(spec, ["x"]) == ["directive-of-acme/lib"]
     parsed = runner.parse("t1 t2", "acme__lib-1\nacme/lib\n1.0\n")
     assert parsed.statuses == {"t1": PASSED, "t2": PASSED}
@@ -621,7 +625,9 @@ def test_swebench_runner_with_the_real_package():
     runner = get_runner("swebench")
     patch = "diff --git a/tests/shelf/tests.py b/tests/shelf/tests.py\n"
     spec = TaskSpec(instance_id="django__django-1", repo="django/django", version="3.0", test_patch=patch)
-    assert runner.command(spec, PATHS).endswith("; ./tests/runtests.py --verbosity 2 --settings=test_sqlite --parallel 1")
+    assert runner.command(spec, PATHS).endswith(
+        "; ./tests/runtests.py --verbosity 2 --settings=test_sqlite --parallel 1"
+    )
     assert runner.targets(spec, []) == ["shelf.tests"]
     assert runner.file_targets(spec, ["tests/foo/test_bar.py"]) == ["foo.test_bar"]
     statuses = runner.parse(DJANGO_PY311, "django__django-1\ndjango/django\n3.0\n").statuses

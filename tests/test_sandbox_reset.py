@@ -25,7 +25,8 @@ ADVERSARIAL = [
     "mkdir -p ~/.local/lib/python3.11/site-packages && echo 'x = 1' > ~/.local/lib/python3.11/site-packages/evil.py",
     # the repo: an edit, a deletion, untracked and ignored files, a commit, a branch, a local config
     "cd /testbed && echo changed >> keep.txt && rm gone.txt && echo u > untracked.txt && echo l > debug.log"
-    " && git checkout -qb side && git add -A && git commit -qm sneaky && git config core.editor vi && echo u2 > new.txt",
+    " && git checkout -qb side && git add -A && git commit -qm sneaky && git config core.editor vi && echo u2 > "
+    "new.txt",
 ]
 # What an install as root would do: a new module and a changed one in the system site-packages,
 # and a deleted system file (run through the engine as root: the agent cannot write there).
@@ -97,7 +98,9 @@ def test_adversarial_episode_then_warm_reset_equals_fresh_container(repo_image):
 
 def test_typical_episode_resets_in_place(repo_image):
     with DockerSandbox(DockerSandboxConfig(image=repo_image)) as sb:
-        sb.run("cd /testbed && sed -i 's/1/2/' pkg/mod.py && echo 'def g(): pass' > pkg/new.py && python3 -c 'import pkg'")
+        sb.run(
+            "cd /testbed && sed -i 's/1/2/' pkg/mod.py && echo 'def g(): pass' > pkg/new.py && python3 -c 'import pkg'"
+        )
         sb.diff()
         sb.reset()
         assert (sb.stats.warm, sb.stats.fresh_fallbacks) == (1, 0)

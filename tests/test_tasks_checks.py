@@ -58,8 +58,18 @@ def test_a_run_that_decided_nothing_says_why():
     with pytest.raises(TaskCheckFailed) as hung:
         check_ran(TestRun(statuses={}, output="", exit_code=-1, timed_out=True), "after", 60)
     assert hung.value.outcome == "error" and "60 s" in hung.value.detail
-    broken = TestRun(statuses={}, output="", exit_code=2, collection_errors=[CollectionError(
-        where="tests/test_a.py", message="tests/test_a.py:1: in <module>\n    import mylib\nE   ModuleNotFoundError: No module named 'mylib'")])
+    broken = TestRun(
+        statuses={},
+        output="",
+        exit_code=2,
+        collection_errors=[
+            CollectionError(
+                where="tests/test_a.py",
+                message="tests/test_a.py:1: in <module>\n    import mylib\nE   ModuleNotFoundError: No module named "
+                        "'mylib'",
+            )
+        ],
+    )
     assert check_ran(broken, "before", 60) is broken  # before a fix, a test may import what the fix adds
     with pytest.raises(TaskCheckFailed) as collected:
         check_collected(broken, "after")

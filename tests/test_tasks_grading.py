@@ -24,7 +24,9 @@ def test_gold_patch_resolves(task):
     spec, tasks_dir = task
     result = grade(spec, spec.patch, tasks_dir, timeout=60)
     assert (result.patch_exists, result.patch_applied, result.resolved, result.status) == (True, True, True, "FULL")
-    assert result.tests_status["FAIL_TO_PASS"]["success"] == F2P and result.tests_status["PASS_TO_PASS"]["success"] == P2P
+    assert (
+        result.tests_status["FAIL_TO_PASS"]["success"] == F2P and result.tests_status["PASS_TO_PASS"]["success"] == P2P
+    )
     assert result.error is None and "passed" in result.test_output
 
 
@@ -32,7 +34,9 @@ def test_empty_diff_is_graded_as_the_noop_baseline(task):
     spec, tasks_dir = task
     result = grade(spec, "", tasks_dir, timeout=60)
     assert (result.patch_exists, result.patch_applied, result.resolved, result.status) == (False, True, False, "NO")
-    assert result.tests_status["FAIL_TO_PASS"]["failure"] == F2P and result.tests_status["PASS_TO_PASS"]["success"] == P2P
+    assert (
+        result.tests_status["FAIL_TO_PASS"]["failure"] == F2P and result.tests_status["PASS_TO_PASS"]["success"] == P2P
+    )
 
 
 def test_partial_fix_and_edited_tests(task):

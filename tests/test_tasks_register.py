@@ -29,7 +29,9 @@ def repo(tmp_path_factory):
 def registry(tmp_path_factory, repo):
     """A registry holding the task of the fix commit, registered through the CLI."""
     tasks_dir = tmp_path_factory.mktemp("tasks")
-    result = tasks("add", "--repo", repo.path, "--fix-commit", repo.fix[:10], "--id", "textstat-1", "--tasks-dir", tasks_dir)
+    result = tasks(
+        "add", "--repo", repo.path, "--fix-commit", repo.fix[:10], "--id", "textstat-1", "--tasks-dir", tasks_dir
+    )
     assert result.exit_code == 0, result.output
     return tasks_dir
 
@@ -53,8 +55,10 @@ def test_add_derives_fail_to_pass_and_pass_to_pass(registry, repo):
 def test_task_image_holds_the_base_commit_and_nothing_of_the_fix(registry, repo):
     spec = load_task("textstat-1", registry)
     with task_sandbox(spec, registry) as sandbox:
-        script = (f"git rev-parse HEAD; git status --porcelain | wc -l; git remote | wc -l; stat -c %U /testbed; "
-                  f"git log --all --format=%H | wc -l; git cat-file -e {repo.fix} 2>/dev/null && echo FIX-REACHABLE; whoami")
+        script = (
+            f"git rev-parse HEAD; git status --porcelain | wc -l; git remote | wc -l; stat -c %U /testbed; "
+            f"git log --all --format=%H | wc -l; git cat-file -e {repo.fix} 2>/dev/null && echo FIX-REACHABLE; whoami"
+        )
         lines = sandbox.run(script).output.split()
     assert lines == [repo.base, "0", "0", "agent", "1", "agent"]
 
@@ -63,17 +67,39 @@ def test_add_from_base_commit_and_patch_files(registry, repo, tmp_path):
     (tmp_path / "fix.diff").write_text(git(repo.path, "diff", repo.base, repo.fix, "--", "textstat"))
     (tmp_path / "tests.diff").write_text(git(repo.path, "diff", repo.base, repo.fix, "--", "tests"))
     (tmp_path / "issue.md").write_text("word_count('a  b') says 3\n")
-    result = tasks("add", "--repo", repo.path, "--base-commit", repo.base, "--patch", tmp_path / "fix.diff",
-                   "--test-patch", tmp_path / "tests.diff", "--id", "textstat-2",
-                   "--problem-statement", f"@{tmp_path / 'issue.md'}", "--tasks-dir", registry, "--test-scope", "all",
-                   "--source", "vendor/textstat (mirror)", "--setup", "python -c 'open(\"BUILD_INFO\", \"w\").write(\"built\")'")
+    result = tasks(
+        "add",
+        "--repo",
+        repo.path,
+        "--base-commit",
+        repo.base,
+        "--patch",
+        tmp_path / "fix.diff",
+        "--test-patch",
+        tmp_path / "tests.diff",
+        "--id",
+        "textstat-2",
+        "--problem-statement",
+        f"@{tmp_path / 'issue.md'}",
+        "--tasks-dir",
+        registry,
+        "--test-scope",
+        "all",
+        "--source",
+        "vendor/textstat (mirror)",
+        "--setup",
+        'python -c \'open("BUILD_INFO", "w").write("built")\'',
+    )
     assert result.exit_code == 0, result.output
     spec = load_task("textstat-2", registry)
     assert (spec.FAIL_TO_PASS, spec.PASS_TO_PASS) == (F2P, P2P)
     assert spec.problem_statement == "word_count('a  b') says 3\n"
     assert (spec.source, spec.repo) == ("vendor/textstat (mirror)", "textstat")  # --source names it; repo is unchanged
     with task_sandbox(spec, registry) as sandbox:  # setup ran at build time; its output leaves the tree clean
-        assert sandbox.run("cat BUILD_INFO; echo; git status --porcelain; stat -c %U BUILD_INFO").output.split() == ["built", "agent"]
+        assert sandbox.run("cat BUILD_INFO; echo; git status --porcelain; stat -c %U BUILD_INFO").output.split() == [
+            "built",
+            "agent",
+        ]
     assert tasks("remove", "textstat-2", "--tasks-dir", registry).exit_code == 0
     assert list_tasks(registry) == ["textstat-1"]
 
@@ -81,11 +107,16 @@ def test_add_from_base_commit_and_patch_files(registry, repo, tmp_path):
 BAD_INPUTS = {
     "unknown commit": (["--fix-commit", "0123456789abcdef"], "is not in"),
     "not one mode": (["--fix-commit", "HEAD", "--base-commit", "HEAD~1"], "Pass either --fix-commit"),
-    "patch does not apply": (["--base-commit", "{base}", "--patch", "{bad_patch}", "--problem-statement", "x"], "does not apply"),
+    "patch does not apply": (
+        ["--base-commit", "{base}", "--patch", "{bad_patch}", "--problem-statement", "x"],
+        "does not apply",
+    ),
     "no fail-to-pass": (["--fix-commit", "{no_f2p}"], "no_f2p: no test fails before the fix"),
     "unknown runner": (["--fix-commit", "{fix}", "--test-runner", "nose"], "Unknown test runner 'nose'"),
-    "hanging tests": (["--fix-commit", "{fix}", "--test-command", "sleep 60; python -m pytest", "--timeout", "3"],
-                      "did not finish within 3 s"),
+    "hanging tests": (
+        ["--fix-commit", "{fix}", "--test-command", "sleep 60; python -m pytest", "--timeout", "3"],
+        "did not finish within 3 s",
+    ),
     "existing id": (["--fix-commit", "{fix}", "--id", "textstat-1"], "already exists"),
 }
 
@@ -107,7 +138,9 @@ def test_bad_input_is_one_line_and_leaves_the_registry_alone(case, registry, rep
 
 
 def test_unreachable_repo_url(tmp_path):
-    result = tasks("add", "--repo", "http://127.0.0.1:9/nobody/nothing.git", "--fix-commit", "abc", "--tasks-dir", tmp_path)
+    result = tasks(
+        "add", "--repo", "http://127.0.0.1:9/nobody/nothing.git", "--fix-commit", "abc", "--tasks-dir", tmp_path
+    )
     assert result.exit_code != 0
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and "Cannot clone" in errors[0]

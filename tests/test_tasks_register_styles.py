@@ -90,8 +90,13 @@ def test_whole_suite_ids_are_pytests_own_and_validate(styles_repo, tmp_path):
     repo, fix = styles_repo
     logs: list[str] = []
     command = "python -m pytest --doctest-modules"
-    spec = register_fix_commit(str(repo), fix, RegisterOptions(task_id="styles-all", test_scope="all", test_command=command),
-                               tmp_path, log=logs.append)
+    spec = register_fix_commit(
+        str(repo),
+        fix,
+        RegisterOptions(task_id="styles-all", test_scope="all", test_command=command),
+        tmp_path,
+        log=logs.append,
+    )
     assert set(spec.FAIL_TO_PASS) == {
         DOCTEST_ID, "tests/test_inherit.py::TestAdd::test_adds", "tests/test_inherit.py::test_added_with_the_fix",
         "tests/test_unittest.py::AddCase::test_add", "tests/test_unittest.py::AddCase::test_commutes",
@@ -115,8 +120,11 @@ def test_file_scope_runs_the_test_patch_files(styles_repo, tmp_path):
     repo, fix = styles_repo
     spec = register_fix_commit(str(repo), fix, RegisterOptions(task_id="styles-files"), tmp_path, log=lambda _m: None)
     assert spec.test_scope == "files" and spec.test_runner == "pytest" and spec.environment == "venv"
-    assert spec.FAIL_TO_PASS == ["tests/test_inherit.py::TestAdd::test_adds", "tests/test_inherit.py::test_added_with_the_fix",
-                                 "tests/test_sub.py::test_sub"]
+    assert spec.FAIL_TO_PASS == [
+        "tests/test_inherit.py::TestAdd::test_adds",
+        "tests/test_inherit.py::test_added_with_the_fix",
+        "tests/test_sub.py::test_sub",
+    ]
     assert spec.PASS_TO_PASS == ["tests/test_inherit.py::TestAdd::test_zero"]
     assert validate_task(spec, tmp_path).outcome == "ok"
 
@@ -174,8 +182,15 @@ def test_uninstalled_package_is_an_install_error_naming_what_is_missing(flat_rep
 
 def test_broken_import_is_a_collection_error_with_the_exception(styles_repo, tmp_path):
     clone = clone_at_bug(styles_repo[0], tmp_path / "clone")
-    fix = commit(clone, {"pkg/calc.py": FIXED["pkg/calc.py"], "tests/test_inherit.py": FIXED["tests/test_inherit.py"] + "\n# more\n",
-                         "tests/test_broken.py": "import not_installed_anywhere\n\n\ndef test_x():\n    pass\n"}, "broken")
+    fix = commit(
+        clone,
+        {
+            "pkg/calc.py": FIXED["pkg/calc.py"],
+            "tests/test_inherit.py": FIXED["tests/test_inherit.py"] + "\n# more\n",
+            "tests/test_broken.py": "import not_installed_anywhere\n\n\ndef test_x():\n    pass\n",
+        },
+        "broken",
+    )
     with pytest.raises(TaskCheckFailed) as failed:
         register_fix_commit(str(clone), fix, RegisterOptions(task_id="broken"), tmp_path / "tasks", log=lambda _m: None)
     assert failed.value.outcome == "collection_error"
@@ -191,7 +206,9 @@ def test_ids_with_quotes_survive_the_shell(styles_repo, tmp_path):
               "pkg/calc.py": FIXED["pkg/calc.py"]}
     clone = clone_at_bug(styles_repo[0], tmp_path / "clone")
     fix = commit(clone, tricky, "quotes")
-    spec = register_fix_commit(str(clone), fix, RegisterOptions(task_id="quotes"), tmp_path / "tasks", log=lambda _m: None)
+    spec = register_fix_commit(
+        str(clone), fix, RegisterOptions(task_id="quotes"), tmp_path / "tasks", log=lambda _m: None
+    )
     assert sorted(spec.FAIL_TO_PASS) == sorted(f"tests/test_quotes.py::test_q[{s}]" for s in ("it's", "$HOME", "a;b"))
 
 
@@ -206,8 +223,12 @@ UNITTEST_REPO = {
 def test_unittest_runner_from_the_cli_lists_ids_unittest_accepts_back(tmp_path):
     repo = init(tmp_path / "mathx")
     commit(repo, UNITTEST_REPO, "mathx")
-    tests = UNITTEST_REPO["tests/test_mathx.py"] + "\n    def test_double(self):\n        self.assertEqual(double(2), 4)\n"
-    fix = commit(repo, {"mathx/__init__.py": "def double(x):\n    return x + x\n", "tests/test_mathx.py": tests}, "double")
+    tests = (
+        UNITTEST_REPO["tests/test_mathx.py"] + "\n    def test_double(self):\n        self.assertEqual(double(2), 4)\n"
+    )
+    fix = commit(
+        repo, {"mathx/__init__.py": "def double(x):\n    return x + x\n", "tests/test_mathx.py": tests}, "double"
+    )
     tasks_dir = tmp_path / "tasks"
     added = cli.invoke(app, ["tasks", "add", "--repo", str(repo), "--fix-commit", fix, "--id", "mathx-1",
                              "--test-runner", "unittest", "--tasks-dir", str(tasks_dir)])

@@ -16,21 +16,37 @@ from tests.task_repos import tree_snapshot
 runner = CliRunner()
 
 SWEBENCH_STRING_FORM = {
-    "repo": "astropy/astropy", "instance_id": "astropy__astropy-12907", "base_commit": "d16bfe05a744909de4b27f5875fe0d4ed41ce607",
+    "repo": "astropy/astropy",
+    "instance_id": "astropy__astropy-12907",
+    "base_commit": "d16bfe05a744909de4b27f5875fe0d4ed41ce607",
     "patch": "diff --git a/astropy/modeling/separable.py b/astropy/modeling/separable.py\n--- a/x\n+++ b/x\n",
     "test_patch": "diff --git a/astropy/modeling/tests/test_separable.py b/astropy/modeling/tests/test_separable.py\n",
-    "problem_statement": "Modeling's `separability_matrix` does not compute separability correctly for nested CompoundModels\n",
-    "hints_text": "", "created_at": "2022-03-03T15:14:54Z", "version": "4.3",
+    "problem_statement": "Modeling's `separability_matrix` does not compute separability correctly for nested "
+    "CompoundModels\n",
+    "hints_text": "",
+    "created_at": "2022-03-03T15:14:54Z",
+    "version": "4.3",
     "FAIL_TO_PASS": json.dumps(["astropy/modeling/tests/test_separable.py::test_separable[compound_model6-result6]"]),
-    "PASS_TO_PASS": json.dumps(["astropy/modeling/tests/test_separable.py::test_coord_matrix",
-                                "astropy/modeling/tests/test_separable.py::test_cdot"]),
+    "PASS_TO_PASS": json.dumps(
+        [
+            "astropy/modeling/tests/test_separable.py::test_coord_matrix",
+            "astropy/modeling/tests/test_separable.py::test_cdot",
+        ]
+    ),
     "environment_setup_commit": "298ccb478e6bf092953bca67a3d29dc6c35f6752",
 }
 SWESMITH_LIST_FORM = {
-    "instance_id": "oauthlib__oauthlib.1fd52536.combine_file__09vlzwgc", "repo": "swesmith/oauthlib__oauthlib.1fd52536",
-    "patch": "diff --git a/oauthlib/x.py b/oauthlib/x.py\n", "FAIL_TO_PASS": ["tests/test_x.py::test_a"],
-    "PASS_TO_PASS": [], "created_at": "2025-03-14T23:00:00.000000", "image_name": "jyangballin/swesmith.x86_64.oauthlib_1776_oauthlib.1fd52536",
-    "base_commit": "d3cf1e7c", "problem_statement": "Token validation fails for ...", "score": 0.5, "meta": {"k": [1, 2]},
+    "instance_id": "oauthlib__oauthlib.1fd52536.combine_file__09vlzwgc",
+    "repo": "swesmith/oauthlib__oauthlib.1fd52536",
+    "patch": "diff --git a/oauthlib/x.py b/oauthlib/x.py\n",
+    "FAIL_TO_PASS": ["tests/test_x.py::test_a"],
+    "PASS_TO_PASS": [],
+    "created_at": "2025-03-14T23:00:00.000000",
+    "image_name": "jyangballin/swesmith.x86_64.oauthlib_1776_oauthlib.1fd52536",
+    "base_commit": "d3cf1e7c",
+    "problem_statement": "Token validation fails for ...",
+    "score": 0.5,
+    "meta": {"k": [1, 2]},
 }
 
 
@@ -73,7 +89,11 @@ def test_a_runner_given_on_import_is_kept_and_exported(tmp_path):
     assert (spec.test_runner, spec.test_scope) == ("django", "files")
     assert spec.test_command == "./tests/runtests.py --verbosity 2 --settings=test_sqlite --parallel 1"
     [back] = read_jsonl(write(tmp_path / "out.jsonl", [spec.to_swebench()]))
-    assert (back.test_runner, back.test_scope, back.test_command) == (spec.test_runner, spec.test_scope, spec.test_command)
+    assert (back.test_runner, back.test_scope, back.test_command) == (
+        spec.test_runner,
+        spec.test_scope,
+        spec.test_command,
+    )
     with pytest.raises(TaskError, match="Unknown test runner 'nose'"):
         read_jsonl(source, test_runner="nose")
 
@@ -81,17 +101,22 @@ def test_a_runner_given_on_import_is_kept_and_exported(tmp_path):
 def test_bad_records_are_one_line_and_import_nothing(tmp_path):
     tasks_dir = tmp_path / "tasks"
     cases = {
-        "not json": ("{\"instance_id\": \"a\"}\n{oops\n", "in.jsonl:2 is not JSON"),
-        "no id": ("{\"repo\": \"x\"}\n", "at least an instance_id"),
+        "not json": ('{"instance_id": "a"}\n{oops\n', "in.jsonl:2 is not JSON"),
+        "no id": ('{"repo": "x"}\n', "at least an instance_id"),
         "bad list": (json.dumps({"instance_id": "a", "FAIL_TO_PASS": "[not json"}) + "\n", "FAIL_TO_PASS"),
         "bad id": (json.dumps({"instance_id": "a/b"}) + "\n", "not a usable task id"),
-        "duplicate": (json.dumps({"instance_id": "a"}) + "\n" + json.dumps({"instance_id": "a"}) + "\n", "more than once"),
+        "duplicate": (
+            json.dumps({"instance_id": "a"}) + "\n" + json.dumps({"instance_id": "a"}) + "\n",
+            "more than once",
+        ),
         "template field": (json.dumps({"instance_id": "a"}) + "\n", "names a field the record lacks"),
     }
     for name, (text, message) in cases.items():
         (tmp_path / "in.jsonl").write_text(text)
         extra = ["--image-template", "{image_name}"] if name == "template field" else []
-        result = runner.invoke(app, ["tasks", "import", str(tmp_path / "in.jsonl"), "--tasks-dir", str(tasks_dir), *extra])
+        result = runner.invoke(
+            app, ["tasks", "import", str(tmp_path / "in.jsonl"), "--tasks-dir", str(tasks_dir), *extra]
+        )
         errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
         assert result.exit_code == 1 and len(errors) == 1 and message in errors[0], (name, result.output)
         assert tree_snapshot(tasks_dir) == []

@@ -80,4 +80,7 @@ def test_collection_errors_are_reported_with_the_exception(tree):
     run = run_scope(tree, SPEC, ["tests/test_broken.py", "tests/test_inherit.py"], timeout=120)
     [error] = run.collection_errors
     assert error.where == "tests/test_broken.py" and "No module named 'not_installed_anywhere'" in error.message
-    assert set(run.statuses) == {"tests/test_inherit.py::TestAdd::test_adds", "tests/test_inherit.py::TestAdd::test_zero"}
+    assert set(run.statuses) == {
+        "tests/test_inherit.py::TestAdd::test_adds",
+        "tests/test_inherit.py::TestAdd::test_zero",
+    }

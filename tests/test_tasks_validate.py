@@ -13,7 +13,9 @@ from tests.task_repos import F2P, OTHER_TESTS, P2P, README, edit_diff, make_text
 
 HARMLESS = edit_diff("README.md", README, "plain text.", "plain text, in pure Python.")
 NOT_APPLYING = HARMLESS.replace("-Word statistics", "-A line that is not there:")
-BREAKS_IMPORT = edit_diff("tests/test_other.py", OTHER_TESTS, "from textstat.core", "import not_installed_anywhere\nfrom textstat.core")
+BREAKS_IMPORT = edit_diff(
+    "tests/test_other.py", OTHER_TESTS, "from textstat.core", "import not_installed_anywhere\nfrom textstat.core"
+)
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +58,10 @@ def test_every_outcome(registry):
     assert F2P[0] in details["p2p_failed"]
     assert "did not finish within 5 s" in details["error"]
     assert "six==999.0" in details["install_error"]
-    assert "tests/test_other.py: ModuleNotFoundError: No module named 'not_installed_anywhere'" in details["collection_error"]
+    assert (
+        "tests/test_other.py: ModuleNotFoundError: No module named 'not_installed_anywhere'"
+        in details["collection_error"]
+    )
     assert "tests/test_core.py::test_nope" in details["missing_tests"]
     assert "reported no tests" in details["run_error"]
     hints = {r.task_id: r.hint for r in results}

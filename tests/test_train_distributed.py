@@ -22,7 +22,9 @@ SCRIPT = Path(__file__).with_name("distributed_srl.py")
 
 def torchrun(*args: str, check: bool = True) -> subprocess.CompletedProcess:
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", *args]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=300, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    done = subprocess.run(
+        command, capture_output=True, text=True, timeout=300, env={**os.environ, "OMP_NUM_THREADS": "1"}
+    )
     if check and done.returncode != 0:
         raise AssertionError(f"torchrun failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
     return done
@@ -35,7 +37,14 @@ def adapter_weights(run_dir: Path) -> dict[str, torch.Tensor]:
 
 
 def test_two_processes_take_the_same_sft_steps_as_one(stepwise_data, tmp_path):
-    settings = {"data": str(stepwise_data), "lr": 3e-3, "batch_size": 5, "max_steps": 2, "save_every": 1, "micro_batch_size": 2}
+    settings = {
+        "data": str(stepwise_data),
+        "lr": 3e-3,
+        "batch_size": 5,
+        "max_steps": 2,
+        "save_every": 1,
+        "micro_batch_size": 2,
+    }
     previous = one_thread()
     try:
         train_sft(load_config("sft", None, {**settings, "out": str(tmp_path / "one")}))
@@ -43,7 +52,8 @@ def test_two_processes_take_the_same_sft_steps_as_one(stepwise_data, tmp_path):
         torch.set_num_threads(previous)
     sets = [arg for key, value in settings.items() for arg in ("--set", f"{key}={value}")]
     # The CLI's default preset follows the device; the one-process run above used load_config's `paper`.
-    torchrun("-m", "srl_swe", "train", "sft", "--model", "tiny", "--preset", "paper", "--out", str(tmp_path / "two"), *sets)
+    torchrun("-m", "srl_swe", "train", "sft", "--model", "tiny", "--preset", "paper", "--out", str(tmp_path / "two"),
+             *sets)
 
     one, two = read_metrics(tmp_path / "one"), read_metrics(tmp_path / "two")
     assert [m["world_size"] for m in two] == [2, 2] and "world_size" not in one[0]

@@ -81,13 +81,15 @@ def test_value_loss_falls_on_a_fixed_return(stepwise_data, tmp_path):
 
 def test_train_ppo_from_the_cli_logs_plots_and_saves_the_value_head(stepwise_data, tmp_path):
     out = tmp_path / "run"
-    result = CliRunner().invoke(app, ["train", "ppo", "--model", "tiny", "--data", str(stepwise_data), "--out", str(out),
-                                      "--max-steps", "2", "--lr", "1e-3", "--set", "batch_prompts=4",
-                                      "--set", "max_new_tokens=12", "--set", "minibatch_size=2", "--set", "kl_coef=0.05"])
+    result = CliRunner().invoke(app, ["train", "ppo", "--model", "tiny", "--data", str(stepwise_data),
+                                      "--out", str(out), "--max-steps", "2", "--lr", "1e-3",
+                                      "--set", "batch_prompts=4", "--set", "max_new_tokens=12",
+                                      "--set", "minibatch_size=2", "--set", "kl_coef=0.05"])
     assert result.exit_code == 0, result.output
     metrics = read_metrics(out)
     assert [m["step"] for m in metrics] == [1, 2]
-    for key in ("value_loss", "explained_variance", "clip_fraction", "kl", "entropy", "reward_mean", "loss", "grad_norm"):
+    for key in ("value_loss", "explained_variance", "clip_fraction", "kl", "entropy", "reward_mean", "loss",
+                "grad_norm"):
         assert all(key in m for m in metrics), key
     assert metrics[1]["kl"] > 0 and metrics[0]["entropy"] > 0
     assert (out / "adapter" / VALUE_HEAD_FILE).is_file() and (out / "adapter" / "critic").is_dir()
@@ -104,5 +106,6 @@ def test_resume_gives_the_same_next_step_as_an_uninterrupted_run(stepwise_data, 
     train_ppo(ppo_config(stepwise_data, tmp_path / "cut", max_steps=2), resume=True)
     straight, cut = read_metrics(tmp_path / "straight"), read_metrics(tmp_path / "cut")
     assert [m["step"] for m in cut] == [1, 2]
-    for key in ("loss", "value_loss", "reward_mean", "completion_len_mean", "grad_norm", "value_grad_norm", "value_mean"):
+    for key in ("loss", "value_loss", "reward_mean", "completion_len_mean", "grad_norm", "value_grad_norm",
+                "value_mean"):
         assert cut[1][key] == pytest.approx(straight[1][key], rel=1e-5, abs=1e-7), key

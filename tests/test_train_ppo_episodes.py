@@ -5,25 +5,29 @@ from __future__ import annotations
 
 import pytest
 
+from srl_swe.env.rollout import Episode, Turn
 from srl_swe.train.config import load_config
 from srl_swe.train.metrics import read_metrics
 from srl_swe.train.ppo import train_ppo
 from srl_swe.train.ppo_episodes import to_rollout
-from srl_swe.train.rlvr import EpisodeRun
 from srl_swe.train.value_head import VALUE_HEAD_FILE
 from tests.train_support import SHORT_ENV
 
 TASK = "confload-2"
 
 
-def episode() -> EpisodeRun:
-    steps = [
-        {"reward": 0.0, "action": "bash ls", "expert_action": "bash ls", "format_error": None},
-        {"reward": 0.0, "action": None, "expert_action": "submit", "format_error": "no tool call"},
-        {"reward": 1.0, "action": "submit", "expert_action": None, "format_error": None},  # past the expert's end
+def turn(reward, action, expert_action, format_error, prompt_ids, completion_ids) -> Turn:
+    return Turn(response=action or "oops", thought="", action=action, format_error=format_error, observation="",
+                reward=reward, expert_action=expert_action, prompt_ids=prompt_ids, completion_ids=completion_ids)
+
+
+def episode() -> Episode:
+    turns = [
+        turn(0.0, "bash ls", "bash ls", None, [1], [4]),
+        turn(0.0, None, "submit", "no tool call", [2], [5, 6]),
+        turn(1.0, "submit", None, None, [3], [7]),  # past the expert's end
     ]
-    return EpisodeRun("t", contexts=[[1], [2], [3]], samples=[[4], [5, 6], [7]], reward=1.0, format_errors=1,
-                      steps=steps, grade={"resolved": True})
+    return Episode("t", turns, terminated=True, grade={"resolved": True})
 
 
 @pytest.mark.parametrize(("mode", "rewards", "outcome"), [

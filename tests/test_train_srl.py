@@ -9,12 +9,12 @@ import torch
 from srl_swe.srl.rewards import format_reward
 from srl_swe.train.config import load_config
 from srl_swe.train.data import load_stepwise
-from srl_swe.train.evaluate import mean_step_similarity, step_rewards
 from srl_swe.train.grpo import EmptyBatch
 from srl_swe.train.metrics import read_metrics
 from srl_swe.train.session import open_session
 from srl_swe.train.sft import train_sft
 from srl_swe.train.srl import collect_batch, train_srl, update
+from srl_swe.train.step_rewards import mean_step_similarity, step_rewards
 
 pytestmark = [pytest.mark.train, pytest.mark.usefixtures("single_thread")]
 
@@ -28,7 +28,9 @@ def data(stepwise_data):
 def sft_run(data, tmp_path_factory):
     """The tiny model taught the expert steps, so that sampled actions parse some of the time."""
     out = tmp_path_factory.mktemp("sft") / "run"
-    train_sft(load_config("sft", None, {"data": str(data), "out": str(out), "max_steps": 20, "lr": 5e-3, "save_every": 1000}))
+    train_sft(
+        load_config("sft", None, {"data": str(data), "out": str(out), "max_steps": 20, "lr": 5e-3, "save_every": 1000})
+    )
     return out
 
 
@@ -127,7 +129,9 @@ def test_scoring_sees_exactly_the_ids_the_policy_sampled(sft_run):
                          max_new_tokens=16, output_logits=True, return_dict_in_generate=True,
                          pad_token_id=tokenizer.pad_token_id)
     sampled = out.sequences[0, len(context):].tolist()
-    at_sampling = torch.stack([torch.log_softmax(step[0].float(), -1)[t] for step, t in zip(out.logits, sampled, strict=True)])
+    at_sampling = torch.stack(
+        [torch.log_softmax(step[0].float(), -1)[t] for step, t in zip(out.logits, sampled, strict=True)]
+    )
     with torch.no_grad():
         scored, mask, _ = policy.score(model, [context], [sampled], tokenizer.pad_token_id)
     assert mask.sum() == len(sampled)

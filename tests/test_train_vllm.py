@@ -44,8 +44,12 @@ class FakeLLM:
 
     def generate(self, prompts, params, lora_request=None, use_tqdm=True):
         self.calls.append((prompts, params, lora_request))
-        return [types.SimpleNamespace(outputs=[Completion(i, [p["prompt_token_ids"][0], 100 + i]) for i in reversed(range(params.n))])
-                for p in prompts]
+        return [
+            types.SimpleNamespace(
+                outputs=[Completion(i, [p["prompt_token_ids"][0], 100 + i]) for i in reversed(range(params.n))]
+            )
+            for p in prompts
+        ]
 
 
 @pytest.fixture

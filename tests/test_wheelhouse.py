@@ -44,7 +44,9 @@ def cache(tmp_path_factory):
 @pytest.fixture(scope="module")
 def repos(tmp_path_factory):
     where = tmp_path_factory.mktemp("repos")
-    return {name: make_repo(where, name, files) for name, files in (("flatpkg", FLAT), ("srcpkg", HATCH), ("bare", BARE))}
+    return {
+        name: make_repo(where, name, files) for name, files in (("flatpkg", FLAT), ("srcpkg", HATCH), ("bare", BARE))
+    }
 
 
 def _venv_spec(repo, task_id: str, **fields) -> TaskSpec:
@@ -64,7 +66,12 @@ def test_default_environment_follows_the_repo_layout(repos, tmp_path):
         "environment": "venv", "requirements": [".[test,tests,testing]", "pytest"],
         "install": [f"python -m pip install --no-index --find-links {WHEELS_DIR} -e '.[test,tests,testing]'"]}
     assert default_environment(repos["bare"].path) == {"environment": "venv", "requirements": ["pytest"], "install": []}
-    assert default_environment(repos["srcpkg"].path)["requirements"] == [".[test,tests,testing]", "iniconfig", "six", "pytest"]
+    assert default_environment(repos["srcpkg"].path)["requirements"] == [
+        ".[test,tests,testing]",
+        "iniconfig",
+        "six",
+        "pytest",
+    ]
     (tmp_path / "pyproject.toml").write_text("[tool.ruff]\nline-length = 100\n")  # tool settings only: not a package
     assert default_environment(tmp_path)["install"] == []
     assert editable_install() == f"python -m pip install --no-index --find-links {WHEELS_DIR} -e ."
@@ -111,8 +118,11 @@ def test_key_follows_requirements_dependency_files_and_python(repos, tmp_path):
 
 
 def test_pip_failure_names_what_pip_could_not_find():
-    output = ("ERROR: Could not find a version that satisfies the requirement six==999.0 (from versions: 1.15.0, 1.16.0, 1.17.0)\n"
-              "ERROR: No matching distribution found for six==999.0\n")
+    output = (
+        "ERROR: Could not find a version that satisfies the requirement six==999.0 (from versions: 1.15.0, 1.16.0, "
+        "1.17.0)\n"
+        "ERROR: No matching distribution found for six==999.0\n"
+    )
     assert pip_failure(output) == "pip found no distribution for six==999.0 (available: 1.15.0, 1.16.0, 1.17.0)"
     conflict = ("ERROR: Cannot install a==1 and b==2 because these package versions have conflicting dependencies.\n\n"
                 "The conflict is caused by:\n    The user requested six==1.0\n    a 1.0 depends on six>=1.16\n\n"
@@ -179,8 +189,13 @@ def test_flat_package_installs_offline_into_a_clean_venv(cache, repos, tmp_path,
             assert result.exit_code == 0, f"{command}: {result.output}"
             return result.output.strip()
 
-        assert run("(cd / && python -c 'import flatpkg, six, iniconfig; print(flatpkg.__file__)')") == "/testbed/flatpkg/__init__.py"
-        assert run("command -v python pip pytest").splitlines() == [f"{VENV_DIR}/bin/{tool}" for tool in ("python", "pip", "pytest")]
+        assert (
+            run("(cd / && python -c 'import flatpkg, six, iniconfig; print(flatpkg.__file__)')")
+            == "/testbed/flatpkg/__init__.py"
+        )
+        assert run("command -v python pip pytest").splitlines() == [
+            f"{VENV_DIR}/bin/{tool}" for tool in ("python", "pip", "pytest")
+        ]
         assert run("python -c 'import sys; print(sys.prefix)'") == VENV_DIR
         # Debian's packages (its pytest, pluggy, ...) are not on the venv's path
         assert "dist-packages" not in run("python -c 'import sys; print(sys.path)'")
@@ -211,13 +226,18 @@ def test_hatchling_src_layout_installs_editable_offline(cache, repos, tmp_path, 
 
 
 def test_a_second_copy_in_site_packages_is_an_install_error(cache, repos, tmp_path, base_image):
-    spec = _venv_spec(repos["srcpkg"], "srcpkg-2", install=[f"python -m pip install --no-index --find-links {WHEELS_DIR} ."])
+    spec = _venv_spec(
+        repos["srcpkg"], "srcpkg-2", install=[f"python -m pip install --no-index --find-links {WHEELS_DIR} ."]
+    )
     image = _image(repos["srcpkg"], spec, tmp_path)
     with DockerSandbox(DockerSandboxConfig(image=image, workdir=spec.workdir)) as sandbox:
         with pytest.raises(TaskCheckFailed) as caught:
             check_import_origin(sandbox, spec)
         assert caught.value.outcome == "install_error"
-        assert caught.value.detail.startswith(f"srcpkg imports from {VENV_DIR}/lib/") and "not from the repo" in caught.value.detail
+        assert (
+            caught.value.detail.startswith(f"srcpkg imports from {VENV_DIR}/lib/")
+            and "not from the repo" in caught.value.detail
+        )
         with pytest.raises(TaskCheckFailed, match="nosuchpkg does not import: ModuleNotFoundError"):
             check_import_origin(sandbox, spec, packages=["nosuchpkg"])
 

@@ -22,7 +22,8 @@ CALLS = [
     ("search_file", {"search_term": "def put"}),
     ("edit", {"start_line": 48, "end_line": 48, "replacement_text": "        if key in self._data\n"}),  # refused
     ("edit", {"start_line": 48, "end_line": 48, "replacement_text": FIX}),
-    ("edit", {"search": PUT, "replace": PUT + '        """Store value; an existing key is updated, never evicted."""\n'}),
+    ("edit", {"search": PUT,
+              "replace": PUT + '        """Store value; an existing key is updated, never evicted."""\n'}),
     ("scroll_down", {}),
     ("goto", {"line_number": 1}),
     ("bash", {"command": "python -m pytest -q 2>&1 | tail -1"}),
@@ -54,7 +55,8 @@ def test_srl_episode_replays_and_rewards_a_windowed_expert(base_image):
     assert seen[4].startswith("File updated. Please review the changes") and "(113 lines total)" in seen[4]
     assert seen[5].startswith("Text replaced. Please review the changes") and '"""Store value;' in seen[5]
     assert seen[6].startswith("[File: /testbed/lrukit/lru.py (114 lines total)]\n(14 more lines above)\n15:")
-    assert seen[7].startswith("[File: /testbed/lrukit/lru.py (114 lines total)]\n1:") and "(14 more lines below)" in seen[7]
+    assert seen[7].startswith("[File: /testbed/lrukit/lru.py (114 lines total)]\n1:")
+    assert "(14 more lines below)" in seen[7]
     assert "passed" in seen[8] and "failed" not in seen[8]
     assert "+        if key in self._data:" in info["diff"] and "Store value" in info["diff"]
     assert info["grade"]["resolved"], info["grade"]

@@ -41,10 +41,12 @@ def test_window_moves_like_swe_agent_and_is_forgotten_on_reset(runner):
         f"[File: long.txt (250 lines total)]\n{numbered(1, 100)}\n(150 more lines below)")
     # a scroll moves a window less a 2-line overlap; the header then names the resolved path
     assert call(runner, "scroll_down") == (
-        f"[File: /testbed/long.txt (250 lines total)]\n(98 more lines above)\n{numbered(99, 198)}\n(52 more lines below)")
+        f"[File: /testbed/long.txt (250 lines total)]\n(98 more lines above)\n{numbered(99, 198)}\n"
+        "(52 more lines below)")
     assert call(runner, "goto", line_number=250) == (
         f"[File: /testbed/long.txt (250 lines total)]\n(150 more lines above)\n{numbered(151, 250)}")
-    assert call(runner, "scroll_up").startswith("[File: /testbed/long.txt (250 lines total)]\n(52 more lines above)\n53:line 53\n")
+    assert call(runner, "scroll_up").startswith(
+        "[File: /testbed/long.txt (250 lines total)]\n(52 more lines above)\n53:line 53\n")
     assert call(runner, "goto", line_number=251) == "Error: <line> must be less than or equal to 250"
     assert call(runner, "open", path="long.txt", line_number=400).startswith(
         "Warning: <line_number> (400) is greater than the number of lines in the file (250)\n"
@@ -97,10 +99,12 @@ def test_search_tools_count_and_list_like_swe_agent(runner):
     assert sorted(found.splitlines()[1:]) == ["/testbed/.hidden/calc.py", "/testbed/pkg/calc.py"]
     # search_dir skips hidden paths and counts matching lines per file
     assert call(runner, "search_dir", search_term="def", dir="pkg") == (
-        'Found 2 matches for "def" in /testbed/pkg:\n/testbed/pkg/calc.py (2 matches)\nEnd of matches for "def" in /testbed/pkg')
+        'Found 2 matches for "def" in /testbed/pkg:\n/testbed/pkg/calc.py (2 matches)\n'
+        'End of matches for "def" in /testbed/pkg')
     assert call(runner, "search_dir", search_term="def", dir="nowhere") == "Directory nowhere not found"
     assert call(runner, "search_file", search_term="line 25", file="long.txt") == (
-        'Found 2 matches for "line 25" in /testbed/long.txt:\nLine 25:line 25\nLine 250:line 250\nEnd of matches for "line 25" in /testbed/long.txt')
+        'Found 2 matches for "line 25" in /testbed/long.txt:\nLine 25:line 25\nLine 250:line 250\n'
+        'End of matches for "line 25" in /testbed/long.txt')
     assert call(runner, "search_file", search_term="line", file="long.txt") == (
         'More than 250 lines matched for "line" in /testbed/long.txt. Please narrow your search.')
 

@@ -8,9 +8,9 @@ import os
 import subprocess
 from pathlib import Path
 
+from srl_swe.agents.record import record_actions, save_expert
 from srl_swe.tasks.registry import expert_path, save_task
 from srl_swe.tasks.spec import TaskSpec
-from srl_swe.trajectories.record import record_actions, save_expert
 
 TASK_ID = "tiny-calc"
 SOURCE = "def add(a, b):\n    return a - b\n\n\ndef sub(a, b):\n    return a - b\n"
@@ -35,10 +35,26 @@ TEST_PATCH = "\n".join([
 
 EXPERT_STEPS = [
     ("Look at the repository first.", "<function=bash>\n<parameter=command>ls</parameter>\n</function>"),
-    ("Read the module.", "<function=str_replace_editor>\n<parameter=command>view</parameter>\n<parameter=path>/testbed/calc.py</parameter>\n</function>"),
-    ("Reproduce.", "<function=bash>\n<parameter=command>python -c 'from calc import add; print(add(2, 3))'</parameter>\n</function>"),
-    ("add subtracts; fix it.", "<function=str_replace_editor>\n<parameter=command>str_replace</parameter>\n<parameter=path>/testbed/calc.py</parameter>\n<parameter=old_str>def add(a, b):\n    return a - b</parameter>\n<parameter=new_str>def add(a, b):\n    return a + b</parameter>\n</function>"),
-    ("Check.", "<function=bash>\n<parameter=command>python -c 'from calc import add; print(add(2, 3))'</parameter>\n</function>"),
+    (
+        "Read the module.",
+        "<function=str_replace_editor>\n<parameter=command>view</parameter>\n<parameter=path>/testbed/calc.py</parameter>\n</function>",
+    ),
+    (
+        "Reproduce.",
+        "<function=bash>\n<parameter=command>python -c 'from calc import add; print(add(2, "
+        "3))'</parameter>\n</function>",
+    ),
+    (
+        "add subtracts; fix it.",
+        "<function=str_replace_editor>\n<parameter=command>str_replace</parameter>\n<parameter=path>"
+        "/testbed/calc.py</parameter>\n<parameter=old_str>def add(a, b):\n    return a - b</parameter>\n"
+        "<parameter=new_str>def add(a, b):\n    return a + b</parameter>\n</function>",
+    ),
+    (
+        "Check.",
+        "<function=bash>\n<parameter=command>python -c 'from calc import add; print(add(2, "
+        "3))'</parameter>\n</function>",
+    ),
     ("Done.", "<function=submit>\n</function>"),
 ]
 

@@ -5,23 +5,44 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from srl_swe.env.prompts import step_prompt
+from srl_swe.srl.prompts import step_prompt
 from srl_swe.tools.actions import bash, canonical, make_action, submit
 
 TRAJECTORIES = [
-    ("Calling add(2, 3) returns 6 instead of 5.", [
-        ("Look at the files.", bash("ls"), "calc.py test_calc.py"),
-        ("Read the code.", make_action("str_replace_editor", {"command": "view", "path": "/testbed/calc.py"}), "def add(a, b):\n    return a * b"),
-        ("Fix the operator.", make_action("str_replace_editor", {"command": "str_replace", "path": "/testbed/calc.py", "old_str": "a * b", "new_str": "a + b"}), "edited"),
-        ("Run the tests.", bash("python -m pytest -q"), "1 passed"),
-        ("Done.", submit(), ""),
-    ]),
-    ("greet() prints Hello without the name.", [
-        ("Look around.", bash("ls -la"), "greet.py"),
-        ("Find the function.", bash("grep -n def greet.py"), "1:def greet(name):"),
-        ("Read it.", make_action("str_replace_editor", {"command": "view", "path": "/testbed/greet.py"}), "def greet(name):\n    print('Hello')"),
-        ("Done.", submit(), ""),
-    ]),
+    (
+        "Calling add(2, 3) returns 6 instead of 5.",
+        [
+            ("Look at the files.", bash("ls"), "calc.py test_calc.py"),
+            (
+                "Read the code.",
+                make_action("str_replace_editor", {"command": "view", "path": "/testbed/calc.py"}),
+                "def add(a, b):\n    return a * b",
+            ),
+            (
+                "Fix the operator.",
+                make_action(
+                    "str_replace_editor",
+                    {"command": "str_replace", "path": "/testbed/calc.py", "old_str": "a * b", "new_str": "a + b"},
+                ),
+                "edited",
+            ),
+            ("Run the tests.", bash("python -m pytest -q"), "1 passed"),
+            ("Done.", submit(), ""),
+        ],
+    ),
+    (
+        "greet() prints Hello without the name.",
+        [
+            ("Look around.", bash("ls -la"), "greet.py"),
+            ("Find the function.", bash("grep -n def greet.py"), "1:def greet(name):"),
+            (
+                "Read it.",
+                make_action("str_replace_editor", {"command": "view", "path": "/testbed/greet.py"}),
+                "def greet(name):\n    print('Hello')",
+            ),
+            ("Done.", submit(), ""),
+        ],
+    ),
 ]
 
 
@@ -35,8 +56,16 @@ def rows() -> list[dict]:
         history = []
         for k, (thought, action, observation) in enumerate(steps):
             text = canonical(action)
-            out.append({"prompt": step_prompt(issue, history, system_prompt=SYSTEM), "expert_action": text, "task_id": f"task-{index}",
-                        "step": k, "n_steps": len(steps), "thought": thought})
+            out.append(
+                {
+                    "prompt": step_prompt(issue, history, system_prompt=SYSTEM),
+                    "expert_action": text,
+                    "task_id": f"task-{index}",
+                    "step": k,
+                    "n_steps": len(steps),
+                    "thought": thought,
+                }
+            )
             history.append((text, observation))
     return out
 

@@ -74,17 +74,36 @@ def import_(
 def build(
     ctx: typer.Context,
     output: Annotated[Path, typer.Option("--out", help="Folder for the dataset (replaced if it holds one).")],
-    trajectories: Annotated[list[Path] | None, typer.Option("--trajectories", help="Files, folders or globs, one or several after the flag (default: the bundled tasks' experts).")] = None,
+    trajectories: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--trajectories",
+            help="Files, folders or globs, one or several after the flag (default: the bundled tasks' experts).",
+        ),
+    ] = None,
     history_window: str = typer.Option("2", "--history-window", help="Earlier expert steps in each prompt, or 'all'."),
-    only_resolved: bool = typer.Option(False, "--only-resolved", help="Keep only trajectories that resolved their task."),
+    only_resolved: bool = typer.Option(
+        False, "--only-resolved", help="Keep only trajectories that resolved their task."
+    ),
     val_fraction: float = typer.Option(0.05, "--val-fraction", help="Share of trajectories held out for validation."),
     seed: int = typer.Option(0, "--seed", help="Seed of the train/validation split."),
     format: str = typer.Option("auto", "--format", help=FORMAT_HELP),
     sft: Annotated[Path | None, typer.Option("--sft", help="Also write the SFT conversations (JSONL) here.")] = None,
-    sft_thoughts: bool = typer.Option(True, "--sft-thoughts/--no-sft-thoughts", help="Keep the expert's thoughts in the SFT export."),
-    sft_style: str = typer.Option("tool_calls", "--sft-style", help="tool_calls (OpenAI) or text (the env's own turns)."),
+    sft_thoughts: bool = typer.Option(
+        True, "--sft-thoughts/--no-sft-thoughts", help="Keep the expert's thoughts in the SFT export."
+    ),
+    sft_style: str = typer.Option(
+        "tool_calls", "--sft-style", help="tool_calls (OpenAI) or text (the env's own turns)."
+    ),
     show: int = typer.Option(20, "--show", help="How many skipped records to list."),
-    tasks_dir: Annotated[Path | None, typer.Option("--tasks-dir", help="Task registry: the default experts, and each task's workdir for the prompts (default: the project's tasks/).")] = None,
+    tasks_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--tasks-dir",
+            help="Task registry: the default experts, and each task's workdir for the prompts (default: the project's "
+                 "tasks/).",
+        ),
+    ] = None,
     strict: bool = typer.Option(False, "--strict", help=STRICT_HELP),
 ) -> None:
     """Expand expert trajectories into one SRL instance per step and save a Hugging Face dataset
@@ -99,7 +118,9 @@ def build(
     # `--trajectories A B`: click gives the flag one value; the files after it arrive as extra arguments.
     sources = [*(trajectories or []), *map(Path, ctx.args)] or list(bundled_expert_files(tasks_dir))
     if not sources:
-        fail("No --trajectories given and no bundled task has an expert trajectory (tasks/*/trajectories/expert.jsonl).")
+        fail(
+            "No --trajectories given and no bundled task has an expert trajectory (tasks/*/trajectories/expert.jsonl)."
+        )
     loaded, report = import_paths(sources, format)
     show_report(report, show)
     if strict:
@@ -117,40 +138,56 @@ def build(
 @friendly
 def record(
     tasks: Annotated[list[str], typer.Option("--tasks", help="Task ids (repeat, or comma-separated), or 'all'.")],
-    model: Annotated[str, typer.Option("--model", help="OpenAI-compatible base URL (e.g. http://localhost:8000/v1) or a model name.")],
+    model: Annotated[
+        str, typer.Option("--model", help="OpenAI-compatible base URL (e.g. http://localhost:8000/v1) or a model name.")
+    ],
     output: Annotated[Path, typer.Option("--out", help="JSONL to write the resolving trajectories to (replaced).")],
     attempts: int = typer.Option(1, "--attempts", min=1, help="Episodes per task."),
     model_name: str | None = typer.Option(None, "--model-name", help="Model to ask for (default: the server's first)."),
     temperature: float = typer.Option(0.7, "--temperature"),
     max_steps: int | None = typer.Option(None, "--max-steps", help="Steps per episode (default: envs/rlvr.yaml)."),
-    first_success: bool = typer.Option(False, "--first-success", help="Stop a task's attempts at its first resolving one."),
+    first_success: bool = typer.Option(
+        False, "--first-success", help="Stop a task's attempts at its first resolving one."
+    ),
     tools: bool = typer.Option(False, "--tools", help="Send the tool schemas and accept OpenAI tool_calls."),
-    tasks_dir: Annotated[Path | None, typer.Option("--tasks-dir", help="Task registry (default: the project's tasks/).")] = None,
-    workers: int = typer.Option(1, "--workers", "-j", min=1, help="Tasks recorded at once, each worker with its own env."),
+    tasks_dir: Annotated[
+        Path | None, typer.Option("--tasks-dir", help="Task registry (default: the project's tasks/).")
+    ] = None,
+    workers: int = typer.Option(
+        1, "--workers", "-j", min=1, help="Tasks recorded at once, each worker with its own env."
+    ),
     ray: str | None = Ray,
 ) -> None:
     """Run a teacher in the rlvr environment and keep only the trajectories that resolve their task."""
+    from srl_swe.agents.chat_client import ChatClient
+    from srl_swe.agents.collect import Attempt, collect
     from srl_swe.tasks.registry import list_tasks
-    from srl_swe.trajectories.collect import Attempt, collect
-    from srl_swe.trajectories.teacher import Teacher
 
     wanted = [t.strip() for item in tasks for t in item.split(",") if t.strip()]
     if wanted == ["all"]:
         wanted = list_tasks(tasks_dir)
     if not wanted:
         fail("No tasks: pass --tasks ID (or 'all' with a non-empty task registry).")
-    teacher = Teacher.connect(model, model_name, temperature=temperature)
-    console.print(f"teacher {teacher.model} at {teacher.base_url}: {len(wanted)} task(s) x {attempts} attempt(s)", highlight=False)
+    teacher = ChatClient.connect(model, model_name, temperature=temperature)
+    console.print(
+        f"teacher {teacher.model} at {teacher.base_url}: {len(wanted)} task(s) x {attempts} attempt(s)", highlight=False
+    )
 
     def show(a: Attempt) -> None:
         mark = "[green]resolved[/]" if a.resolved else "[red]not resolved[/]"
-        console.print(f"  {a.task_id} #{a.attempt}: {mark} after {a.steps} steps ({a.format_errors} format errors, ended by {a.ended_by})", highlight=False)
+        console.print(
+            f"  {a.task_id} #{a.attempt}: {mark} after {a.steps} steps ({a.format_errors} format errors, ended by "
+            f"{a.ended_by})",
+            highlight=False,
+        )
 
     settings = {"max_steps": max_steps} if max_steps is not None else {}
-    result = collect(wanted, teacher, attempts, tasks_dir, first_success, tools, on_attempt=show, workers=workers, ray=ray,
-                     **settings)
+    result = collect(wanted, teacher, attempts, tasks_dir, first_success, tools, on_attempt=show, workers=workers,
+                     ray=ray, **settings)
     write_jsonl(output, result.kept)
-    out.print(f"kept {len(result.kept)} of {len(result.attempts)} trajectories (resolving ones) in {output}", highlight=False)
+    out.print(
+        f"kept {len(result.kept)} of {len(result.attempts)} trajectories (resolving ones) in {output}", highlight=False
+    )
 
 
 @app.command("verify")
@@ -158,15 +195,25 @@ def record(
 def verify(
     files: Annotated[list[Path], typer.Argument(help="Imported trajectories (any format `data import` reads).")],
     output: Annotated[Path, typer.Option("--out", help="Where to write the trajectories with outcome.resolved set.")],
-    tasks_dir: Annotated[Path | None, typer.Option("--tasks", help="Task registry holding each trajectory's task (default: the project's tasks/).")] = None,
-    repo_root: Annotated[str | None, typer.Option("--repo-root", help="The original agent's repo root (default: found in the actions, e.g. /testbed or /workspace/<repo>).")] = None,
+    tasks_dir: Annotated[
+        Path | None,
+        typer.Option("--tasks", help="Task registry holding each trajectory's task (default: the project's tasks/)."),
+    ] = None,
+    repo_root: Annotated[
+        str | None,
+        typer.Option(
+            "--repo-root",
+            help="The original agent's repo root (default: found in the actions, e.g. /testbed or "
+                 "/workspace/<repo>).",
+        ),
+    ] = None,
     format: str = typer.Option("auto", "--format", help=FORMAT_HELP),
     show: int = typer.Option(5, "--show", help="How many observation differences to list per trajectory."),
 ) -> None:
     """Replay each trajectory on its registered task: check that every step runs as recorded
     (observations compared, differences listed), grade the final diff, and write the
     trajectories with outcome.resolved set; `data build --only-resolved` then keeps the verified."""
-    from srl_swe.env.verify import verify as replay
+    from srl_swe.agents.verify import verify as replay
     from srl_swe.tasks.registry import list_tasks
 
     trajectories, report = import_paths(files, format)
@@ -182,8 +229,9 @@ def verify(
         with console.status(f"replaying {n}/{len(trajectories)}: {trajectory.task_id}"):
             result = replay(trajectory, tasks_dir, repo_root)
         verified.append(result.trajectory)
-        table.add_row(escape(trajectory.task_id), str(result.steps_run), f"{result.steps_matching}/{len(trajectory.steps)}",
-                      "yes" if result.resolved else "no", escape(result.root or "-"))
+        table.add_row(escape(trajectory.task_id), str(result.steps_run),
+                      f"{result.steps_matching}/{len(trajectory.steps)}", "yes" if result.resolved else "no",
+                      escape(result.root or "-"))
         for line in result.differences[:show]:
             console.print(f"  {trajectory.task_id}: {line}", style="yellow", highlight=False, markup=False)
     console.print(table)

@@ -14,7 +14,9 @@ from srl_swe.cli.common import console, fail, friendly, out
 def demo(
     model: Annotated[str, typer.Option(help="'tiny' (built locally), or a model directory / hub name.")] = "tiny",
     tasks: Annotated[str | None, typer.Option(help="Comma-separated task ids (default: the bundled tasks).")] = None,
-    out_dir: Annotated[Path, typer.Option("--out", help="Output folder (reused: finished stages are kept).")] = Path("demo-out"),
+    out_dir: Annotated[Path, typer.Option("--out", help="Output folder (reused: finished stages are kept).")] = Path(
+        "demo-out"
+    ),
     minutes: Annotated[float, typer.Option(help="Time budget; sizes training and evaluation.")] = 15.0,
     workers: Annotated[int, typer.Option(help="Parallel sandboxes.")] = 2,
     tasks_dir: Annotated[str | None, typer.Option(help="Task registry (default: the bundled tasks/).")] = None,
@@ -35,7 +37,9 @@ def demo(
 @friendly
 def view(
     folder: Annotated[Path, typer.Argument(help="A training run, an evaluation output, or a demo output folder.")],
-    page: Annotated[Path | None, typer.Option("--out", help="Where to write the page (default FOLDER/report.html).")] = None,
+    page: Annotated[
+        Path | None, typer.Option("--out", help="Where to write the page (default FOLDER/report.html).")
+    ] = None,
 ) -> None:
     """Write the self-contained report page (curves, tables, trajectory viewer) for a folder."""
     from srl_swe.report import html

@@ -36,18 +36,32 @@ def read_task_ids(tasks: str, tasks_dir: str | None) -> list[str]:
 def eval_run(
     ctx: typer.Context,
     policy: Annotated[str | None, typer.Option(help="replay | noop | openai | hf.")] = None,
-    tasks: Annotated[str, typer.Option(help="A task id, ids separated by commas, @FILE (one id a line), or all.")] = "all",
-    tasks_dir: Annotated[str | None, typer.Option("--tasks-dir", help="Task registry (default: SRL_SWE_TASKS_DIR or tasks/).")] = None,
-    mode: Annotated[str, typer.Option(help="agentic (the policy works in SWEEnv) or oracle-edit (one answer with edits).")] = "agentic",
+    tasks: Annotated[
+        str, typer.Option(help="A task id, ids separated by commas, @FILE (one id a line), or all.")
+    ] = "all",
+    tasks_dir: Annotated[
+        str | None, typer.Option("--tasks-dir", help="Task registry (default: SRL_SWE_TASKS_DIR or tasks/).")
+    ] = None,
+    mode: Annotated[
+        str, typer.Option(help="agentic (the policy works in SWEEnv) or oracle-edit (one answer with edits).")
+    ] = "agentic",
     workers: Annotated[int, typer.Option(min=1, help="Instances run in parallel, each with its own containers.")] = 1,
     attempts: Annotated[int, typer.Option(min=1, help="Attempts per task (pass@k for k up to this).")] = 1,
     max_steps: Annotated[int, typer.Option("--max-steps", min=1, help="Steps per episode (agentic).")] = 30,
     timeout: Annotated[float, typer.Option(help="Wall-clock seconds per instance.")] = 1800.0,
-    grade_timeout: Annotated[float, typer.Option("--grade-timeout", help="Seconds the tests may run when grading.")] = 600.0,
-    model: Annotated[str | None, typer.Option(help="hf: a model dir, hub name or 'tiny'; openai: the served model's name.")] = None,
+    grade_timeout: Annotated[
+        float, typer.Option("--grade-timeout", help="Seconds the tests may run when grading.")
+    ] = 600.0,
+    model: Annotated[
+        str | None, typer.Option(help="hf: a model dir, hub name or 'tiny'; openai: the served model's name.")
+    ] = None,
     adapter: Annotated[str | None, typer.Option(help="hf: a LoRA adapter directory to apply to --model.")] = None,
-    base_url: Annotated[str | None, typer.Option("--base-url", help="openai: the endpoint, e.g. http://localhost:8000/v1.")] = None,
-    api_key_env: Annotated[str, typer.Option("--api-key-env", help="openai: environment variable holding the key.")] = "OPENAI_API_KEY",
+    base_url: Annotated[
+        str | None, typer.Option("--base-url", help="openai: the endpoint, e.g. http://localhost:8000/v1.")
+    ] = None,
+    api_key_env: Annotated[
+        str, typer.Option("--api-key-env", help="openai: environment variable holding the key.")
+    ] = "OPENAI_API_KEY",
     temperature: Annotated[float, typer.Option(help="Sampling temperature (0: greedy).")] = 0.0,
     max_tokens: Annotated[int, typer.Option("--max-tokens", help="Tokens per model answer.")] = 1024,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Output folder (rerunning resumes it).")] = None,
@@ -70,8 +84,9 @@ def eval_run(
     from srl_swe.evaluate.runner import EvalConfig
 
     try:
-        settings = PolicySettings(kind=policy, mode=mode, tasks_dir=tasks_dir, model=model, adapter=adapter, base_url=base_url,
-                                  api_key_env=api_key_env, temperature=temperature, max_tokens=max_tokens, workers=workers)
+        settings = PolicySettings(kind=policy, mode=mode, tasks_dir=tasks_dir, model=model, adapter=adapter,
+                                  base_url=base_url, api_key_env=api_key_env, temperature=temperature,
+                                  max_tokens=max_tokens, workers=workers)
         config = EvalConfig(policy=settings, tasks=read_task_ids(tasks, tasks_dir), tasks_dir=tasks_dir, mode=mode,
                             workers=workers, attempts=attempts, max_steps=max_steps, instance_timeout=timeout,
                             grade_timeout=grade_timeout, out=out_dir, rerun=rerun, ray=ray)
@@ -94,7 +109,13 @@ def _run_with_progress(config) -> dict:
     total = len(config.tasks) * config.attempts
     done = 0 if config.rerun else len(load_records(config.out, config.tasks, config.attempts))
     counts: dict[str, int] = {}
-    columns = (TextColumn("[bold]eval[/]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("{task.description}"))
+    columns = (
+        TextColumn("[bold]eval[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+    )
     with Progress(*columns, console=console, transient=False) as progress:
         bar = progress.add_task("", total=total, completed=done)
 
@@ -102,7 +123,9 @@ def _run_with_progress(config) -> dict:
             counts[record.status] = counts.get(record.status, 0) + 1
             progress.update(bar, advance=1, description=" ".join(f"{k} {v}" for k, v in sorted(counts.items())))
             if record.status == "error":
-                console.print(f"[red]{record.instance_id}[/] (attempt {record.attempt}): {record.error}", highlight=False)
+                console.print(
+                    f"[red]{record.instance_id}[/] (attempt {record.attempt}): {record.error}", highlight=False
+                )
 
         return run_eval(config, on_done=on_done)
 

@@ -7,11 +7,13 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from srl_swe.agents.record import DEFAULT_COMMAND_TIMEOUT, load_steps, record_actions, save_expert
 from srl_swe.cli.common import console, fail, friendly, out
-from srl_swe.trajectories.record import DEFAULT_COMMAND_TIMEOUT, load_steps, record_actions, save_expert
 from srl_swe.trajectories.schema import Step
 
-app = typer.Typer(help="Expert trajectories: record them from scripted steps, with live observations.", no_args_is_help=True)
+app = typer.Typer(
+    help="Expert trajectories: record them from scripted steps, with live observations.", no_args_is_help=True
+)
 
 
 def _head(text: str, width: int = 70) -> str:
@@ -25,16 +27,22 @@ def record(
     task: str = typer.Option(..., "--task", help="Task id."),
     steps: Path = typer.Option(..., "--steps", exists=True, dir_okay=False, help="YAML list of {thought, action}."),
     tasks_dir: Path | None = typer.Option(None, "--tasks-dir", help="Task registry (default: the project's tasks/)."),
-    output: Path | None = typer.Option(None, "--out", help="Where to write (default: tasks/<id>/trajectories/expert.jsonl)."),
+    output: Path | None = typer.Option(
+        None, "--out", help="Where to write (default: tasks/<id>/trajectories/expert.jsonl)."
+    ),
     timeout: float = typer.Option(DEFAULT_COMMAND_TIMEOUT, "--timeout", help="Seconds each bash command may run."),
-    allow_unresolved: bool = typer.Option(False, "--allow-unresolved", help="Write it even if the diff fails the tests."),
+    allow_unresolved: bool = typer.Option(
+        False, "--allow-unresolved", help="Write it even if the diff fails the tests."
+    ),
 ) -> None:
     """Run the steps in a fresh sandbox of the task, capture the observations, grade the diff,
     and write the trajectory (only if it resolves the task, unless --allow-unresolved)."""
     scripted = load_steps(steps)
 
     def show(index: int, step: Step) -> None:
-        console.print(f"[dim]{index:>3}/{len(scripted)}[/] {step.action.name:<18} {_head(step.observation)}", highlight=False)
+        console.print(
+            f"[dim]{index:>3}/{len(scripted)}[/] {step.action.name:<18} {_head(step.observation)}", highlight=False
+        )
 
     trajectory = record_actions(task, scripted, tasks_dir=tasks_dir, command_timeout=timeout, on_step=show)
     table = Table(title=f"{task}: {len(trajectory.steps)} steps")

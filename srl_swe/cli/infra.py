@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import subprocess
-from pathlib import Path
 
 import typer
 
 from srl_swe.cli.common import console, friendly, out
+from srl_swe.paths import scripts_dir
 
 images_app = typer.Typer(help="Build the Docker images tasks run in.", no_args_is_help=True)
 sandbox_app = typer.Typer(help="Inspect and clean up sandboxes.", no_args_is_help=True)
@@ -17,7 +17,9 @@ sandbox_app = typer.Typer(help="Inspect and clean up sandboxes.", no_args_is_hel
 @friendly
 def build_base(
     from_image: str = typer.Option(None, "--from", help="Base image to build FROM (online build)."),
-    offline: bool = typer.Option(None, "--offline/--online", help="Force the debootstrap build (default: fall back to it when a pull fails)."),
+    offline: bool = typer.Option(
+        None, "--offline/--online", help="Force the debootstrap build (default: fall back to it when a pull fails)."
+    ),
     force: bool = typer.Option(False, help="Rebuild even if an image with the same inputs exists."),
 ) -> None:
     """Build the base image (python3, git, pytest, user `agent`, /testbed), cached by a hash of its inputs."""
@@ -61,7 +63,7 @@ def sandbox_run(
 
 def doctor() -> None:
     """Make sure a Docker engine answers (installing and starting one on Debian as root) and the base image exists."""
-    script = Path(__file__).resolve().parents[2] / "scripts" / "ensure-docker"
+    script = scripts_dir() / "ensure-docker"
     if script.exists():
         subprocess.run(["bash", str(script)], check=False)
     friendly(_doctor_images)()

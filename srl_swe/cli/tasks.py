@@ -16,7 +16,9 @@ from srl_swe.cli.common import Ray, console, fail, friendly, out
 
 app = typer.Typer(help="Register, inspect and validate tasks (SWE-bench-style instances).", no_args_is_help=True)
 
-TasksDir = typer.Option(None, "--tasks-dir", help="Task registry (default: $SRL_SWE_TASKS_DIR or the project's tasks/).")
+TasksDir = typer.Option(
+    None, "--tasks-dir", help="Task registry (default: $SRL_SWE_TASKS_DIR or the project's tasks/)."
+)
 _OUTCOME_STYLE = {"ok": "green", "error": "red"}
 
 
@@ -53,7 +55,11 @@ def list_cmd(as_json: bool = typer.Option(False, "--json", help="One JSON object
 
 @app.command("show")
 @friendly
-def show(task_id: str, as_json: bool = typer.Option(False, "--json", help="Every field, as JSON."), tasks_dir: Path = TasksDir) -> None:
+def show(
+    task_id: str,
+    as_json: bool = typer.Option(False, "--json", help="Every field, as JSON."),
+    tasks_dir: Path = TasksDir,
+) -> None:
     """One task: runner, install and image first, then its fields (patches and issue text in full with --json)."""
     from srl_swe.tasks.images import describe_image
     from srl_swe.tasks.registry import load_task
@@ -88,17 +94,37 @@ def add(
     fix_commit: str = typer.Option(None, help="The commit that fixes the bug (base = its parent)."),
     base_commit: str = typer.Option(None, help="With --patch/--test-patch: the commit the task starts from."),
     patch: Annotated[Path | None, typer.Option(help="With --base-commit: the gold fix as a diff file.")] = None,
-    test_patch: Annotated[Path | None, typer.Option(help="With --base-commit: the tests that show the bug, as a diff file.")] = None,
+    test_patch: Annotated[
+        Path | None, typer.Option(help="With --base-commit: the tests that show the bug, as a diff file.")
+    ] = None,
     task_id: str = typer.Option(None, "--id", help="Task id (default: <repo>-<short sha>)."),
     problem_statement: str = typer.Option(None, help="Issue text, or @FILE (default: the fix commit's message)."),
-    test_command: str = typer.Option(None, help="The runner's invocation (default: the runner's, e.g. 'python -m pytest')."),
-    test_runner: str = typer.Option("pytest", help="pytest | unittest | django | sympy | swebench: whose test ids the task lists."),
-    test_scope: str = typer.Option("files", help="files: run the test files the test patch touches (SWE-bench's harness); all: the whole suite."),
-    install: Annotated[list[str] | None, typer.Option(help="Command that installs the repo in the image's venv, offline (repeatable; default: an editable install of a Python package).")] = None,
+    test_command: str = typer.Option(
+        None, help="The runner's invocation (default: the runner's, e.g. 'python -m pytest')."
+    ),
+    test_runner: str = typer.Option(
+        "pytest", help="pytest | unittest | django | sympy | swebench: whose test ids the task lists."
+    ),
+    test_scope: str = typer.Option(
+        "files", help="files: run the test files the test patch touches (SWE-bench's harness); all: the whole suite."
+    ),
+    install: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Command that installs the repo in the image's venv, offline (repeatable; default: an editable "
+                 "install of a Python package)."
+        ),
+    ] = None,
     no_install: bool = typer.Option(False, help="Install nothing from the repo (the venv still holds the runner)."),
-    requirement: Annotated[list[str] | None, typer.Option(help="A pip requirement added to the offline wheelhouse (repeatable).")] = None,
-    system_python: bool = typer.Option(False, help="Run the tests with the base image's Python instead of a clean venv."),
-    setup: Annotated[list[str] | None, typer.Option(help="A command run in the repo when the task image is built (repeatable).")] = None,
+    requirement: Annotated[
+        list[str] | None, typer.Option(help="A pip requirement added to the offline wheelhouse (repeatable).")
+    ] = None,
+    system_python: bool = typer.Option(
+        False, help="Run the tests with the base image's Python instead of a clean venv."
+    ),
+    setup: Annotated[
+        list[str] | None, typer.Option(help="A command run in the repo when the task image is built (repeatable).")
+    ] = None,
     timeout: float = typer.Option(600, help="Seconds one test run may take."),
     replace: bool = typer.Option(False, help="Overwrite a task with the same id."),
     setup_network: bool = typer.Option(False, help="Let the image build reach the network (your own machine only)."),
@@ -122,7 +148,9 @@ def add(
         spec = register_fix_commit(repo, fix_commit, options, tasks_dir, log=_log)
     elif base_commit and patch and not fix_commit:
         test_text = test_patch.read_text(encoding="utf-8") if test_patch else ""
-        spec = register_patches(repo, base_commit, patch.read_text(encoding="utf-8"), test_text, options, tasks_dir, log=_log)
+        spec = register_patches(
+            repo, base_commit, patch.read_text(encoding="utf-8"), test_text, options, tasks_dir, log=_log
+        )
     else:
         fail("Pass either --fix-commit SHA, or --base-commit SHA --patch FILE [--test-patch FILE].")
     out.print(spec.instance_id)
@@ -147,11 +175,23 @@ def validate(
     specs = [load_task(t, tasks_dir) for t in (task_ids or list_tasks(tasks_dir))]
     if not specs:
         fail(f"No tasks to validate in {tasks_dir or 'the default tasks dir'}; add one with 'srl-swe tasks add'.")
-    columns = (TextColumn("validating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("{task.description}"))
+    columns = (
+        TextColumn("validating"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+    )
     with Progress(*columns, console=console, transient=True) as progress:
         bar = progress.add_task("", total=len(specs))
-        results = validate_tasks(specs, tasks_dir, workers=workers, timeout=timeout, ray=ray,
-                                 on_done=lambda r: progress.update(bar, advance=1, description=escape(f"{r.task_id}: {r.outcome}")))
+        results = validate_tasks(
+            specs,
+            tasks_dir,
+            workers=workers,
+            timeout=timeout,
+            ray=ray,
+            on_done=lambda r: progress.update(bar, advance=1, description=escape(f"{r.task_id}: {r.outcome}")),
+        )
     bad = [r for r in results if not r.ok]
     if as_json:
         out.print_json(json.dumps([r.model_dump(mode="json") for r in results]))
@@ -181,9 +221,19 @@ def remove(task_id: str, tasks_dir: Path = TasksDir) -> None:
 @friendly
 def import_cmd(
     file: Annotated[Path, typer.Argument(help="SWE-bench / SWE-Gym / SWE-smith JSONL.")],
-    image_template: str = typer.Option(None, help="Prebuilt image per record, filled with its fields, e.g. 'swebench/sweb.eval.x86_64.{instance_id_docker}:latest'."),
-    test_command: str = typer.Option(None, help="Pytest invocation for every record, e.g. 'source /opt/miniconda3/bin/activate testbed && python -m pytest' for SWE-bench images."),
-    test_runner: str = typer.Option(None, help="Runner for every record, e.g. 'swebench' (SWE-bench's own log parsers and test commands)."),
+    image_template: str = typer.Option(
+        None,
+        help="Prebuilt image per record, filled with its fields, e.g. "
+             "'swebench/sweb.eval.x86_64.{instance_id_docker}:latest'.",
+    ),
+    test_command: str = typer.Option(
+        None,
+        help="Pytest invocation for every record, e.g. 'source /opt/miniconda3/bin/activate testbed && python -m "
+             "pytest' for SWE-bench images.",
+    ),
+    test_runner: str = typer.Option(
+        None, help="Runner for every record, e.g. 'swebench' (SWE-bench's own log parsers and test commands)."
+    ),
     replace: bool = typer.Option(False, help="Overwrite tasks with the same ids."),
     tasks_dir: Path = TasksDir,
 ) -> None:

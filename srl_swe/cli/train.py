@@ -9,21 +9,41 @@ import typer
 
 from srl_swe.cli.common import Ray, friendly, out
 
-app = typer.Typer(help="Train policies: SFT baseline, SRL (step-wise GRPO), RLVR in SWEEnv, PPO with a value head; merge adapters; plot runs.",
-                  no_args_is_help=True)
+app = typer.Typer(help="Train policies: SFT baseline, SRL (step-wise GRPO), RLVR in SWEEnv, PPO with a value head; "
+                       "merge adapters; plot runs.", no_args_is_help=True)
 
 Model = Annotated[str | None, typer.Option("--model", help="'tiny', a local model/adapter directory, or a hub name.")]
-Data = Annotated[str | None, typer.Option("--data", help="Step-wise dataset directory (or an SFT export .jsonl for sft).")]
+Data = Annotated[
+    str | None, typer.Option("--data", help="Step-wise dataset directory (or an SFT export .jsonl for sft).")
+]
 Out = Annotated[str | None, typer.Option("--out", help="Run directory (checkpoints, metrics, adapter).")]
 MaxSteps = Annotated[int | None, typer.Option("--max-steps", help="Optimizer steps to run.")]
 Resume = Annotated[bool, typer.Option("--resume", help="Continue the run in --out from its last checkpoint.")]
-ConfigFile = Annotated[Path | None, typer.Option("--config", help="YAML file of settings (keys of the command's config).")]
-InitFrom = Annotated[str | None, typer.Option("--init-from", help="Start from this adapter (a run directory or adapter dir).")]
+ConfigFile = Annotated[
+    Path | None, typer.Option("--config", help="YAML file of settings (keys of the command's config).")
+]
+InitFrom = Annotated[
+    str | None, typer.Option("--init-from", help="Start from this adapter (a run directory or adapter dir).")
+]
 Lr = Annotated[float | None, typer.Option("--lr", help="Learning rate.")]
-Set = Annotated[list[str] | None, typer.Option("--set", help="Any setting as key=value (dotted for nested, e.g. lora.r=8); repeatable.")]
+Set = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="Any setting as key=value (dotted for nested, e.g. lora.r=8); repeatable."),
+]
 Preset = Annotated[str | None, typer.Option(
     "--preset", help="Starting settings: 'paper' (batch 512, group 8; GPU) or 'cpu-demo' (minutes on a CPU). "
     "Default: paper on a GPU, cpu-demo without one. --config and the other options override it.")]
+TasksData = Annotated[str | None, typer.Option("--data", help="Tasks directory (default: tasks).")]
+Task = Annotated[list[str] | None, typer.Option("--task", help="Task id to train on; repeatable (default: all).")]
+PPOMode = Annotated[
+    str | None, typer.Option("--mode", help="stepwise (--data), or episodes in SWEEnv: srl | rlvr | both.")
+]
+PPOTasks = Annotated[
+    list[str] | None, typer.Option("--tasks", "--task", help="Episode modes: task id; repeatable (default: all).")
+]
+PPOTasksDir = Annotated[
+    str | None, typer.Option("--tasks-dir", help="Episode modes: tasks directory (default: tasks).")
+]
 # What each command's summary shows of its last step's metrics.
 SHOWN = ("loss", "reward_mean", "fraction_filtered", "success_rate", "value_loss")
 
@@ -58,7 +78,8 @@ def sft(model: Model = None, data: Data = None, out_dir: Out = None, max_steps: 
     """LoRA supervised fine-tuning on expert steps (the paper's baseline)."""
     from srl_swe.train.sft import train_sft
 
-    cfg, sizes = _config("sft", config, set_, preset, resume, model=model, data=data, out=out_dir, max_steps=max_steps, init_from=init_from, lr=lr)
+    cfg, sizes = _config("sft", config, set_, preset, resume, model=model, data=data, out=out_dir, max_steps=max_steps,
+                         init_from=init_from, lr=lr)
     _report("sft", cfg, sizes, train_sft(cfg, resume=resume))
 
 
@@ -70,32 +91,30 @@ def srl(model: Model = None, data: Data = None, out_dir: Out = None, max_steps: 
     """SRL: step-wise GRPO with the action-similarity reward and dynamic sampling."""
     from srl_swe.train.srl import train_srl
 
-    cfg, sizes = _config("srl", config, set_, preset, resume, model=model, data=data, out=out_dir, max_steps=max_steps, init_from=init_from, lr=lr)
+    cfg, sizes = _config("srl", config, set_, preset, resume, model=model, data=data, out=out_dir, max_steps=max_steps,
+                         init_from=init_from, lr=lr)
     _report("srl", cfg, sizes, train_srl(cfg, resume=resume))
 
 
 @app.command("rlvr")
 @friendly
-def rlvr(model: Model = None, data: Annotated[str | None, typer.Option("--data", help="Tasks directory (default: tasks).")] = None,
-         out_dir: Out = None, max_steps: MaxSteps = None, resume: Resume = False, config: ConfigFile = None,
-         init_from: InitFrom = None, lr: Lr = None, task: Annotated[list[str] | None, typer.Option("--task", help="Task id to train on; repeatable (default: all).")] = None,
-         set_: Set = None, preset: Preset = None, ray: str | None = Ray) -> None:
+def rlvr(model: Model = None, data: TasksData = None, out_dir: Out = None, max_steps: MaxSteps = None,
+         resume: Resume = False, config: ConfigFile = None, init_from: InitFrom = None, lr: Lr = None,
+         task: Task = None, set_: Set = None, preset: Preset = None, ray: str | None = Ray) -> None:
     """RLVR: GRPO over whole episodes in SWEEnv, rewarded by the task's tests."""
     from srl_swe.train.rlvr import train_rlvr
 
-    cfg, sizes = _config("rlvr", config, set_, preset, resume, model=model, tasks_dir=data, out=out_dir, max_steps=max_steps,
-                  init_from=init_from, lr=lr, task_ids=task, ray=ray)
+    cfg, sizes = _config("rlvr", config, set_, preset, resume, model=model, tasks_dir=data, out=out_dir,
+                         max_steps=max_steps, init_from=init_from, lr=lr, task_ids=task, ray=ray)
     _report("rlvr", cfg, sizes, train_rlvr(cfg, resume=resume))
 
 
 @app.command("ppo")
 @friendly
 def ppo(model: Model = None, data: Data = None, out_dir: Out = None, max_steps: MaxSteps = None, resume: Resume = False,
-        config: ConfigFile = None, init_from: InitFrom = None, lr: Lr = None,
-        mode: Annotated[str | None, typer.Option("--mode", help="stepwise (--data), or episodes in SWEEnv: srl | rlvr | both.")] = None,
-        tasks: Annotated[list[str] | None, typer.Option("--tasks", "--task", help="Episode modes: task id; repeatable (default: all).")] = None,
-        tasks_dir: Annotated[str | None, typer.Option("--tasks-dir", help="Episode modes: tasks directory (default: tasks).")] = None,
-        set_: Set = None, preset: Preset = None, ray: str | None = Ray) -> None:
+        config: ConfigFile = None, init_from: InitFrom = None, lr: Lr = None, mode: PPOMode = None,
+        tasks: PPOTasks = None, tasks_dir: PPOTasksDir = None, set_: Set = None, preset: Preset = None,
+        ray: str | None = Ray) -> None:
     """PPO with a value head: step-wise SRL instances, or multi-turn episodes rewarded per step and/or by tests."""
     from srl_swe.train.ppo import train_ppo
 
@@ -121,8 +140,10 @@ def merge(run_dir: Annotated[Path, typer.Argument(help="A run directory (or an a
 
 @app.command("plot")
 @friendly
-def plot(run_dir: Annotated[Path, typer.Argument(help="A run directory with metrics.jsonl.")],
-         out_file: Annotated[Path | None, typer.Option("--out", help="PNG path (default RUN_DIR/curves.png).")] = None) -> None:
+def plot(
+    run_dir: Annotated[Path, typer.Argument(help="A run directory with metrics.jsonl.")],
+    out_file: Annotated[Path | None, typer.Option("--out", help="PNG path (default RUN_DIR/curves.png).")] = None,
+) -> None:
     """Draw a run's training curves as a PNG."""
     from srl_swe.train.plot import plot_run
 

@@ -11,6 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 # One task per bundled library: what a short budget runs on.
 SHORT_TASKS = ["confload-1", "datekit-1", "lrukit-1", "texttable-1"]
 SHORT_BUDGET_MINUTES = 10
+# Below this, a smoke run: every stage once at its smallest, to check a setup; its figures mean nothing.
+SMOKE_BUDGET_MINUTES = 2
 
 
 class DemoConfig(BaseModel):
@@ -46,14 +48,19 @@ class Budget(BaseModel):
     max_prompt_tokens: int = 512  # prompts keep their last N tokens
     observation_budget: int = 1000
     max_new_tokens: int = 192
+    # The paper's dynamic sampling drops groups whose rewards are equal. After a smoke run's short
+    # SFT every sample breaks the format (-1 each), so every group would be dropped and SRL stop.
+    dynamic_sampling: bool = True
     eval_max_steps: int
     val_fraction: float
 
 
 def budget_for(minutes: float, n_tasks: int) -> Budget:
     scale = max(minutes / 15.0, 0.1)
+    smoke = minutes < SMOKE_BUDGET_MINUTES
     return Budget(
-        sft_steps=max(60, int(200 * scale)),
+        sft_steps=10 if smoke else max(60, int(200 * scale)),
+        dynamic_sampling=not smoke,
         srl_steps=max(2, int(8 * scale)),
         eval_max_steps=3 if minutes < SHORT_BUDGET_MINUTES else 4,
         val_fraction=max(1.0 / n_tasks, 0.25),

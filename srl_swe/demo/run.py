@@ -10,7 +10,7 @@ from collections.abc import Callable
 from rich.console import Console
 
 from srl_swe.demo import stages_env, stages_eval, stages_train, summary
-from srl_swe.demo.config import DemoConfig, budget_for, choose_tasks
+from srl_swe.demo.config import SMOKE_BUDGET_MINUTES, DemoConfig, budget_for, choose_tasks
 from srl_swe.demo.context import Context
 from srl_swe.demo.store import StageStore
 from srl_swe.errors import ConfigError
@@ -19,7 +19,7 @@ from srl_swe.tasks.registry import expert_path, list_tasks
 STAGES: list[tuple[str, str, Callable[[Context], dict]]] = [
     ("setup", "Docker engine and images", stages_env.setup),
     ("validate", "Validate the tasks (FAIL_TO_PASS / PASS_TO_PASS)", stages_env.validate),
-    ("replay", "Replay the expert trajectories in SWEEnv (srl and rlvr modes)", stages_env.replay),
+    ("replay", "Replay the expert trajectories in SWEEnv (srl and rlvr modes)", stages_env.replay_experts),
     ("data", "Build the step-wise SRL dataset (split by trajectory)", stages_env.build_data),
     ("sft", "Train: SFT warm-up (LoRA)", stages_train.sft),
     ("srl", "Train: SRL (GRPO, LoRA, dynamic sampling)", stages_train.srl),
@@ -48,8 +48,11 @@ def run_demo(config: DemoConfig, console: Console) -> dict:
     ctx = context(config, console)
     _quiet_libraries()
     store = StageStore(ctx.out, config.fingerprint())
-    console.print(f"[bold]srl-swe demo[/]: {len(ctx.tasks)} tasks, model {config.model}, budget {config.minutes:g} min, "
-                  f"output {ctx.out}")
+    console.print(
+        f"[bold]srl-swe demo[/]: {len(ctx.tasks)} tasks, model {config.model}, budget {config.minutes:g} min, "
+        f"output {ctx.out}" + (" [yellow](a smoke run: every stage at its smallest; the figures mean nothing)[/]"
+                               if config.minutes < SMOKE_BUDGET_MINUTES else "")
+    )
     interrupted = False
     try:
         for number, (name, title, stage) in enumerate(STAGES, 1):

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from rich.table import Table
 
+from srl_swe.agents.replay import replay
 from srl_swe.demo.context import Context
-from srl_swe.env.swe_env import SWEEnv
 from srl_swe.tasks.images import ensure_task_image
 from srl_swe.tasks.registry import expert_path, load_task
 from srl_swe.tasks.validate import validate_tasks
-from srl_swe.tools.actions import canonical
 from srl_swe.train.progress import progress_bar
 from srl_swe.trajectories.schema import Outcome, Step, Trajectory, read_jsonl, write_jsonl
 
@@ -45,24 +44,16 @@ def replay_one(task_id: str, tasks_dir: str | None, mode: str) -> Trajectory:
     """Step the task's expert through SWEEnv; keep each step's reward (and, in srl mode, what the
     env took as the expert's action)."""
     reference = expert(task_id, tasks_dir)
-    steps: list[Step] = []
-    final = {}
-    with SWEEnv(task_id=task_id, tasks_dir=tasks_dir, mode=mode) as env:
-        env.reset(options={"task_id": task_id})
-        for step in reference.steps:
-            _, reward, terminated, truncated, info = env.step(canonical(step.action))
-            steps.append(Step(thought=step.thought, action=step.action, observation=info["tool_observation"],
-                              reward=reward, expert_action=info.get("expert_action")))
-            if terminated or truncated:
-                final = info
-                break
-    grade = final.get("grade") or {}
+    episode = replay(reference, mode, tasks_dir, task_id=task_id)
+    steps = [Step(thought=step.thought, action=step.action, observation=turn.observation, reward=turn.reward,
+                  expert_action=turn.expert_action) for step, turn in zip(reference.steps, episode.turns, strict=False)]
+    grade = episode.grade or {}
     return Trajectory(task_id=task_id, problem_statement=reference.problem_statement, steps=steps,
-                      outcome=Outcome(resolved=grade.get("resolved"), diff=final.get("diff", "")),
+                      outcome=Outcome(resolved=grade.get("resolved"), diff=episode.diff),
                       source=f"replay-{mode}", model="expert")
 
 
-def replay(ctx: Context) -> dict:
+def replay_experts(ctx: Context) -> dict:
     summary: dict[str, dict] = {"srl": {}, "rlvr": {}}
     for mode in ("srl", "rlvr"):
         replays = []

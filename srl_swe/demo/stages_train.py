@@ -42,7 +42,7 @@ def srl(ctx: Context) -> dict:
                     max_steps=b.srl_steps, lr=b.srl_lr, batch_prompts=b.srl_batch_prompts,
                     generation_batch_prompts=b.srl_batch_prompts, group_size=b.group_size,
                     max_new_tokens=b.max_new_tokens, max_prompt_tokens=b.max_prompt_tokens, seed=ctx.config.seed,
-                    save_every=max(1, b.srl_steps // 2))
+                    save_every=max(1, b.srl_steps // 2), dynamic_sampling=b.dynamic_sampling)
     last = train_srl(cfg, resume=latest_checkpoint(run_dir) is not None)
     return {"steps": cfg.max_steps, "last": last}
 
@@ -57,8 +57,8 @@ def similarity(ctx: Context) -> dict:
     trajectories' steps, greedy decoding."""
     import datasets
 
-    from srl_swe.train.evaluate import mean_step_similarity
     from srl_swe.train.progress import progress_bar
+    from srl_swe.train.step_rewards import mean_step_similarity
 
     validation = datasets.load_from_disk(str(ctx.path("data")))["validation"]
     scores = {}

@@ -52,8 +52,13 @@ def tables(results: dict) -> list[Table]:
             rlvr = results["replay"]["rlvr"][task_id]
             mean = sum(srl["rewards"]) / len(srl["rewards"]) if srl["rewards"] else None
             rows.append([task_id, len(srl["rewards"]), mean, str(rlvr["resolved"])])
-        found.append(Table(title="Expert replay in SWEEnv", columns=["task", "steps", "srl mean reward", "rlvr resolved"],
-                           rows=rows))
+        found.append(
+            Table(
+                title="Expert replay in SWEEnv",
+                columns=["task", "steps", "srl mean reward", "rlvr resolved"],
+                rows=rows,
+            )
+        )
     if "similarity" in results:
         sim = results["similarity"]
         rows = [[name, score] for name, score in sim["mean_similarity"].items()]

@@ -1,7 +1,7 @@
 """SWEEnv: a Gymnasium environment in which a policy's tool calls run in a task's sandbox.
 
 Observation: the next prompt as text (info["messages"] holds it as chat messages). Action: the
-model's response text (or an OpenAI `tool_calls` list / dict). Modes (EnvSpec.mode):
+model's response text (or an OpenAI `tool_calls` list / dict). Modes (EnvSettings.mode):
 - `srl`: teacher-forced. Reward = difflib ratio between the policy's canonical action and the
   expert's at this step (format_error_reward for a malformed one); then the EXPERT's action runs,
   so the next prompt is `step_prompt(problem, expert_history[:k], window)` with live observations.
@@ -12,7 +12,6 @@ A bad response never raises: it becomes a format error the policy sees. Infrastr
 
 from __future__ import annotations
 
-import difflib
 import time
 from pathlib import Path
 from typing import Any
@@ -20,10 +19,11 @@ from typing import Any
 import gymnasium as gym
 from gymnasium.error import ResetNeeded
 
-from srl_swe.env.episode import Episode, load_expert, render_text
+from srl_swe.env.settings import EnvSettings, load_env_settings, make_settings
 from srl_swe.env.spaces import UnicodeText
-from srl_swe.env.spec import EnvSpec, load_env_spec, make_spec
+from srl_swe.env.state import EpisodeState, load_expert, render_text
 from srl_swe.errors import ConfigError, FormatError, SandboxError
+from srl_swe.srl.similarity import ratio
 from srl_swe.tasks.grading import grade
 from srl_swe.tasks.registry import load_task
 from srl_swe.tasks.sandbox import task_sandbox
@@ -35,11 +35,6 @@ OBSERVATION_MAX_CHARS = 10_000_000
 RAW_RESPONSE_KEPT = 2000  # characters of a malformed response kept in an rlvr history
 
 
-def similarity(a: str, b: str) -> float:
-    """The SRL step reward: difflib's ratio between two canonical action texts."""
-    return difflib.SequenceMatcher(None, a, b).ratio()
-
-
 class SWEEnv(gym.Env):
     metadata = {"render_modes": []}
 
@@ -48,16 +43,16 @@ class SWEEnv(gym.Env):
         task_id: str | None = None,
         tasks_dir: str | Path | None = None,
         mode: str | None = None,
-        env_spec: EnvSpec | str | Path = "default",
+        env_spec: EnvSettings | str | Path = "default",
         expert: Trajectory | None = None,
         **overrides: Any,
     ):
         if mode is not None:
             overrides["mode"] = mode
-        if isinstance(env_spec, EnvSpec):
-            self.settings = make_spec({**env_spec.model_dump(), **overrides})
+        if isinstance(env_spec, EnvSettings):
+            self.settings = make_settings({**env_spec.model_dump(), **overrides})
         else:
-            self.settings = load_env_spec(env_spec, **overrides)
+            self.settings = load_env_settings(env_spec, **overrides)
         self.task_id = task_id
         self.tasks_dir = tasks_dir
         self.expert_override = expert
@@ -66,7 +61,7 @@ class SWEEnv(gym.Env):
         self._sandbox = None
         self._sandbox_task: str | None = None
         self._runner: ToolRunner | None = None
-        self._episode: Episode | None = None
+        self._episode: EpisodeState | None = None
 
     # -- episode start ---------------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
@@ -84,9 +79,14 @@ class SWEEnv(gym.Env):
         if expert is None:
             expert = load_expert(task.instance_id, self.tasks_dir, self.np_random, required=self.settings.mode == "srl")
         self._open_sandbox(task)
-        self._episode = Episode(task=task, expert=expert, started=time.monotonic())
+        self._episode = EpisodeState(task=task, expert=expert, started=time.monotonic())
         messages = self._episode.messages(self.settings)
-        info = {"messages": messages, "task_id": task.instance_id, "step": 0, "expert_action": self._episode.expert_text(0)}
+        info = {
+            "messages": messages,
+            "task_id": task.instance_id,
+            "step": 0,
+            "expert_action": self._episode.expert_text(0),
+        }
         return render_text(messages), info
 
     def _open_sandbox(self, task) -> None:
@@ -151,15 +151,15 @@ class SWEEnv(gym.Env):
         except FormatError as exc:
             return None, str(exc)
 
-    def _srl_step(self, episode: Episode, policy: Action | None, format_error: str | None):
+    def _srl_step(self, episode: EpisodeState, policy: Action | None, format_error: str | None):
         expert_action = episode.expert.steps[episode.steps - 1].action
         expert_text = canonical(expert_action)
-        reward = self.settings.format_error_reward if policy is None else similarity(canonical(policy), expert_text)
+        reward = self.settings.format_error_reward if policy is None else ratio(canonical(policy), expert_text)
         result = self._runner.run(expert_action)
         episode.history.append((expert_text, result.observation))
         return reward, result
 
-    def _rlvr_step(self, episode: Episode, raw: Any, policy: Action | None, format_error: str | None):
+    def _rlvr_step(self, episode: EpisodeState, raw: Any, policy: Action | None, format_error: str | None):
         if policy is None:
             shown = raw[:RAW_RESPONSE_KEPT] if isinstance(raw, str) else repr(raw)[:RAW_RESPONSE_KEPT]
             episode.history.append((shown, f"Format error: {format_error}"))
@@ -168,7 +168,7 @@ class SWEEnv(gym.Env):
         episode.history.append((canonical(policy), result.observation))
         return result
 
-    def _finish(self, episode: Episode, diff: str | None, info: dict) -> float:
+    def _finish(self, episode: EpisodeState, diff: str | None, info: dict) -> float:
         """The end of an episode: its diff, and in rlvr mode its grade (the terminal reward)."""
         diff = self._sandbox.diff() if diff is None else diff
         info["diff"] = diff

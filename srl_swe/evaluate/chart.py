@@ -7,7 +7,13 @@ from pathlib import Path
 
 from srl_swe.atomic import write_bytes
 
-COLORS = {"resolved": "#2e7d32", "unresolved": "#f9a825", "empty_patch": "#9e9e9e", "error": "#c62828", "missing": "#e0e0e0"}
+COLORS = {
+    "resolved": "#2e7d32",
+    "unresolved": "#f9a825",
+    "empty_patch": "#9e9e9e",
+    "error": "#c62828",
+    "missing": "#e0e0e0",
+}
 
 
 def write_chart(path: Path, instance_ids: list[str], records: dict) -> None:

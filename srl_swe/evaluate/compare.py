@@ -10,7 +10,13 @@ from pydantic import BaseModel, ConfigDict
 from srl_swe.errors import ConfigError
 from srl_swe.evaluate.outputs import attempt_dir, read_record
 
-TOTAL_KEYS = ("resolved_instances", "unresolved_instances", "empty_patch_instances", "error_instances", "total_instances")
+TOTAL_KEYS = (
+    "resolved_instances",
+    "unresolved_instances",
+    "empty_patch_instances",
+    "error_instances",
+    "total_instances",
+)
 
 
 class Row(BaseModel):

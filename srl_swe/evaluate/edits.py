@@ -110,7 +110,9 @@ def apply_edits(sandbox, edits: Edits, workdir: str) -> None:
 def _apply_diff(sandbox, diff: str, workdir: str) -> None:
     patch_file = "/tmp/.srl_swe_proposed.diff"
     sandbox.write_file(patch_file, diff)
-    result = sandbox.run(f"cd {shlex.quote(workdir)} && git apply --recount --whitespace=nowarn {patch_file}", timeout=60)
+    result = sandbox.run(
+        f"cd {shlex.quote(workdir)} && git apply --recount --whitespace=nowarn {patch_file}", timeout=60
+    )
     if result.exit_code != 0:
         raise EditError(f"The diff does not apply: {result.output.strip()[:300]}")
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+from srl_swe.errors import PolicyError
 from srl_swe.evaluate.batching import Batcher
-from srl_swe.evaluate.policies import PolicyError, PolicyFactory
+from srl_swe.policy import PolicyFactory
 
 
 class HFPolicy:
@@ -35,7 +36,9 @@ class HFPolicy:
         encoded = tok(texts, return_tensors="pt", padding=True, add_special_tokens=False,
                       truncation=limit is not None, max_length=limit)
         encoded = {k: v.to(self.model.device) for k, v in encoded.items()}
-        sampling = {"do_sample": True, "temperature": self.temperature} if self.temperature > 0 else {"do_sample": False}
+        sampling = (
+            {"do_sample": True, "temperature": self.temperature} if self.temperature > 0 else {"do_sample": False}
+        )
         with self._lock, torch.no_grad():
             output = self.model.generate(**encoded, max_new_tokens=self.max_new_tokens,
                                          pad_token_id=tok.pad_token_id, **sampling)
@@ -47,11 +50,15 @@ class HFPolicy:
         if not positions:
             return None
         if positions <= self.max_new_tokens:
-            raise PolicyError(f"--max-tokens {self.max_new_tokens} leaves no room for the prompt in a context of {positions} tokens.")
+            raise PolicyError(
+                f"--max-tokens {self.max_new_tokens} leaves no room for the prompt in a context of {positions} tokens."
+            )
         return positions - self.max_new_tokens
 
 
-def load_hf_policy(model: str, adapter: str | None, temperature: float, max_new_tokens: int, batch_size: int) -> HFPolicy:
+def load_hf_policy(
+    model: str, adapter: str | None, temperature: float, max_new_tokens: int, batch_size: int
+) -> HFPolicy:
     import torch
 
     from srl_swe.models.loading import resolve_model
@@ -70,7 +77,9 @@ def _attach_adapter(base, model: str, adapter: str):
     from peft import PeftModel
 
     if not (Path(adapter) / "adapter_config.json").is_file():
-        raise PolicyError(f"{adapter} is not a LoRA adapter directory (no adapter_config.json); pass the dir 'srl-swe train' wrote.")
+        raise PolicyError(
+            f"{adapter} is not a LoRA adapter directory (no adapter_config.json); pass the dir 'srl-swe train' wrote."
+        )
     try:
         return PeftModel.from_pretrained(base, adapter, is_trainable=False)
     except Exception as exc:  # peft raises RuntimeError (shapes) or ValueError (module names) on a mismatch

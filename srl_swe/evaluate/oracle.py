@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import re
 
+from srl_swe.evaluate.attempt_state import AttemptState
 from srl_swe.evaluate.edits import EditError, Edits, apply_edits, extract_edits
-from srl_swe.evaluate.episode import Episode
 
 _DIFF_PATHS = re.compile(r"^diff --git a/(\S+) b/(\S+)$", re.M)
 
@@ -55,33 +55,33 @@ def read_files(sandbox, workdir: str, paths: list[str]) -> dict[str, str | None]
     return files
 
 
-def run_oracle(spec, policy, tasks_dir, episode: Episode) -> None:
-    """Fill `episode` (patch, the exchange, an edit failure) for one oracle-edit attempt; grading is the caller's."""
+def run_oracle(spec, policy, tasks_dir, state: AttemptState) -> None:
+    """Fill `state` (patch, the exchange, an edit failure) for one oracle-edit attempt; grading is the caller's."""
     from srl_swe.tasks.sandbox import task_sandbox
 
     with task_sandbox(spec, tasks_dir) as sandbox:
         messages = oracle_messages(spec.problem_statement, read_files(sandbox, spec.workdir, gold_paths(spec.patch)))
-        episode.messages = messages
-        episode.deadline.check("before the policy's answer")
+        state.messages = messages
+        state.deadline.check("before the policy's answer")
         response = policy.act(messages)
-        episode.record_response(response)
+        state.record_response(response)
         edits = extract_edits(response)
-        episode.steps = 1
+        state.steps = 1
         if edits.empty:
             return
         try:
             apply_edits(sandbox, edits, spec.workdir)
         except EditError as exc:
-            _keep_unapplied(episode, edits, exc)
+            _keep_unapplied(state, edits, exc)
             return
-        episode.patch = sandbox.diff()
+        state.patch = sandbox.diff()
 
 
-def _keep_unapplied(episode: Episode, edits: Edits, exc: EditError) -> None:
+def _keep_unapplied(state: AttemptState, edits: Edits, exc: EditError) -> None:
     """A diff that does not apply is still the model's patch (graded: not applied, as SWE-bench
     would); failed SEARCH/REPLACE blocks leave no patch, so the instance records the reason."""
-    episode.note = str(exc)
+    state.note = str(exc)
     if edits.diff:
-        episode.patch = edits.diff
+        state.patch = edits.diff
     else:
         raise exc

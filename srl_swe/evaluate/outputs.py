@@ -20,7 +20,9 @@ from srl_swe.atomic import write_json, write_text  # also imported from here by 
 
 Status = Literal["resolved", "unresolved", "empty_patch", "error"]
 PREDICTION_KEYS = ("instance_id", "model_name_or_path", "model_patch")
-EMPTY_TESTS_STATUS = {k: {"success": [], "failure": []} for k in ("FAIL_TO_PASS", "PASS_TO_PASS", "FAIL_TO_FAIL", "PASS_TO_FAIL")}
+EMPTY_TESTS_STATUS = {
+    k: {"success": [], "failure": []} for k in ("FAIL_TO_PASS", "PASS_TO_PASS", "FAIL_TO_FAIL", "PASS_TO_FAIL")
+}
 
 
 class InstanceRecord(BaseModel):

@@ -4,29 +4,18 @@ evaluated instance its policy. `replay` (the task's expert actions: the harness'
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from srl_swe.errors import SrlSweError
+from srl_swe.errors import PolicyError
+from srl_swe.policy import PolicyFactory
+from srl_swe.srl.turn import safe_thought, turn_text
 from srl_swe.tools.actions import canonical, submit
 
 Mode = Literal["agentic", "oracle-edit"]
 SUBMIT_TEXT = canonical(submit())
-
-
-class PolicyError(SrlSweError):
-    """A policy could not answer (endpoint unreachable, model or adapter unusable); recorded per instance."""
-
-
-class Policy(Protocol):
-    def act(self, messages: list[dict]) -> str: ...
-
-
-# Builds the policy for one instance from its TaskSpec; shared policies return themselves.
-PolicyFactory = Callable[[object], Policy]
 
 
 class NoopPolicy:
@@ -79,9 +68,7 @@ class ReplayPolicy:
 
 def _with_thought(thought: str, action_text: str) -> str:
     """The expert's thought goes along, unless it could be read as markup (a second tool call)."""
-    if not thought.strip() or any(tag in thought for tag in ("<function=", "<tool_call>", "<think>", "</think>")):
-        return action_text
-    return f"<think>{thought.strip()}</think>\n{action_text}"
+    return turn_text(safe_thought(thought), action_text)
 
 
 class PolicySettings(BaseModel):

@@ -23,7 +23,10 @@ def totals(instance_ids: list[str], records: dict[tuple[str, int], InstanceRecor
     """SWE-bench's make_run_report buckets over attempt 1: submitted = has a result; completed =
     graded (resolved + unresolved); empty patches are not graded; errors are runs or gradings that failed."""
     first = {i: records[(i, 1)] for i in instance_ids if (i, 1) in records}
-    ids = {s: sorted(i for i, r in first.items() if r.status == s) for s in ("resolved", "unresolved", "empty_patch", "error")}
+    ids = {
+        s: sorted(i for i, r in first.items() if r.status == s)
+        for s in ("resolved", "unresolved", "empty_patch", "error")
+    }
     completed = sorted(ids["resolved"] + ids["unresolved"])
     return {
         "total_instances": len(instance_ids),
@@ -57,7 +60,9 @@ def metrics(instance_ids: list[str], records: dict[tuple[str, int], InstanceReco
         "attempts": attempts,
     }
     if attempts > 1:
-        result["pass_at_k"] = {str(k): _mean_pass_at_k(instance_ids, records, attempts, k) for k in range(1, attempts + 1)}
+        result["pass_at_k"] = {
+            str(k): _mean_pass_at_k(instance_ids, records, attempts, k) for k in range(1, attempts + 1)
+        }
     return result
 
 

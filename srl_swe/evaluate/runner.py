@@ -131,7 +131,9 @@ def _check_same_run(out: Path, config: EvalConfig) -> None:
     before = json.loads(previous.read_text(encoding="utf-8"))
     if before != config.identity():
         changed = ", ".join(k for k in config.identity() if before.get(k) != config.identity()[k])
-        raise ConfigError(f"{out} holds a run with other settings ({changed}); use another --out, or --rerun to start over.")
+        raise ConfigError(
+            f"{out} holds a run with other settings ({changed}); use another --out, or --rerun to start over."
+        )
 
 
 def _forget(out: Path, instance_id: str) -> None:

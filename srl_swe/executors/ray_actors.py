@@ -94,7 +94,8 @@ def take(queue: deque, node: str, placed: dict[str, set[str]], place: Callable[[
     Records that the node now holds the taken key's place."""
     if place is None:
         return queue.popleft()
-    chosen = next((i for i, key in enumerate(itertools.islice(queue, LOOKAHEAD)) if node in placed.get(place(key), ())), 0)
+    ahead = enumerate(itertools.islice(queue, LOOKAHEAD))
+    chosen = next((i for i, key in ahead if node in placed.get(place(key), ())), 0)
     key = queue[chosen]
     del queue[chosen]
     placed.setdefault(place(key), set()).add(node)
@@ -214,7 +215,8 @@ class RayExecutor:
             if self._start_failures >= self.max_attempts * self.workers:
                 reason = next((line for line in str(exc).splitlines() if "Error" in line), type(exc).__name__)
                 raise WorkerLost(f"{self._start_failures} workers died as they started ({reason.strip()[:300]}); "
-                                 "check that every node has the same srl-swe installed (pip install 'srl-swe[ray]').") from exc
+                                 "check that every node has the same srl-swe installed "
+                                 "(pip install 'srl-swe[ray]').") from exc
             return False
         return True
 

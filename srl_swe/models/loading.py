@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
+from srl_swe.atomic import replacing_dir
 from srl_swe.errors import ConfigError
 from srl_swe.models.tiny import TINY_VERSION, build_tiny_model
 
@@ -26,21 +25,9 @@ def ensure_tiny() -> Path:
     target = cache_dir() / "tiny"
     if _tiny_version(target) == TINY_VERSION:
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=".tiny-"))
-    try:
+    # an older recipe's model is replaced; one that a concurrent builder just finished is kept
+    with replacing_dir(target, prefix=".tiny-", keep_theirs=lambda p: _tiny_version(p) == TINY_VERSION) as staging:
         build_tiny_model(staging)
-        if target.exists():  # an older recipe: move it aside, then drop it
-            stale = Path(tempfile.mkdtemp(dir=target.parent, prefix=".tiny-stale-"))
-            os.replace(target, stale / "tiny")
-            shutil.rmtree(stale, ignore_errors=True)
-        try:
-            os.replace(staging, target)
-        except OSError:
-            if _tiny_version(target) != TINY_VERSION:  # not a concurrent builder winning the race
-                raise
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     return target
 
 

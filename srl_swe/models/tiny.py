@@ -9,6 +9,8 @@ import json
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from srl_swe.paths import PACKAGE_DIR, PROJECT_DIR
+
 # Bump when the recipe changes so cached builds are rebuilt.
 TINY_VERSION = "4"
 
@@ -18,55 +20,76 @@ MARKUP_TOKENS = [
     "<think>", "</think>", "<tool_call>", "</tool_call>", "<tool_response>", "</tool_response>",
     "<function=", "</function>", "<parameter=", "</parameter>", "OBSERVATION:",
 ]
-TEXT_SUFFIXES = {".py", ".md", ".txt", ".json", ".jsonl", ".yaml", ".yml", ".toml", ".cfg", ".rst", ".sh", ".diff", ".patch"}
+TEXT_SUFFIXES = {
+    ".py",
+    ".md",
+    ".txt",
+    ".json",
+    ".jsonl",
+    ".yaml",
+    ".yml",
+    ".toml",
+    ".cfg",
+    ".rst",
+    ".sh",
+    ".diff",
+    ".patch",
+}
 MAX_FILE_CHARS = 200_000
 MAX_CORPUS_CHARS = 6_000_000
 EMBED_SCALE = 2.5
 
 # Each piece is one line so whitespace is exact; `{% generation %}` marks the assistant's tokens
 # for assistant-only losses.
-CHAT_TEMPLATE = "".join([
-    "{%- set nl = '\\n' -%}{%- set rest = messages -%}{%- set system = none -%}",
-    "{%- if messages and messages[0]['role'] == 'system' -%}",
-    "{%- set system = messages[0]['content'] -%}{%- set rest = messages[1:] -%}{%- endif -%}",
-    "{%- if tools -%}",
-    "{{- '<|im_start|>system' + nl -}}{%- if system -%}{{- system + nl + nl -}}{%- endif -%}",
-    "{{- '# Tools' + nl + nl + 'Call exactly one tool per turn in this form:' + nl -}}",
-    "{{- '<function=NAME>' + nl + '<parameter=NAME>value</parameter>' + nl + '</function>' + nl + nl + '<tools>' -}}",
-    "{%- for tool in tools -%}{{- nl + ((tool['function'] if tool['function'] is defined else tool) | tojson) -}}{%- endfor -%}",
-    "{{- nl + '</tools><|im_end|>' + nl -}}",
-    "{%- elif system is not none -%}{{- '<|im_start|>system' + nl + system + '<|im_end|>' + nl -}}{%- endif -%}",
-    "{%- for message in rest -%}",
-    "{%- if message['role'] == 'assistant' -%}",
-    "{{- '<|im_start|>assistant' + nl -}}{%- generation -%}{{- message['content'] or '' -}}",
-    "{%- for call in message['tool_calls'] or [] -%}",
-    "{%- set fn = call['function'] if call['function'] is defined else call -%}",
-    "{%- if message['content'] or not loop.first -%}{{- nl -}}{%- endif -%}",
-    "{%- if fn['arguments'] is mapping -%}{{- '<function=' + fn['name'] + '>' + nl -}}",
-    "{%- for key, value in fn['arguments'].items() -%}{{- '<parameter=' + key + '>' -}}",
-    "{{- value if value is string else value | tojson -}}{{- '</parameter>' + nl -}}{%- endfor -%}{{- '</function>' -}}",
-    "{%- else -%}{{- '<tool_call>' + nl + '{\"name\": ' + (fn['name'] | tojson) + ', \"arguments\": ' + fn['arguments'] + '}' + nl + '</tool_call>' -}}",
-    "{%- endif -%}{%- endfor -%}{{- '<|im_end|>' -}}{%- endgeneration -%}{{- nl -}}",
-    "{%- elif message['role'] == 'tool' -%}",
-    "{{- '<|im_start|>user' + nl + '<tool_response>' + nl + message['content'] + nl + '</tool_response><|im_end|>' + nl -}}",
-    "{%- else -%}{{- '<|im_start|>' + message['role'] + nl + message['content'] + '<|im_end|>' + nl -}}{%- endif -%}",
-    "{%- endfor -%}",
-    "{%- if add_generation_prompt -%}{{- '<|im_start|>assistant' + nl -}}{%- endif -%}",
-])
+CHAT_TEMPLATE = "".join(
+    [
+        "{%- set nl = '\\n' -%}{%- set rest = messages -%}{%- set system = none -%}",
+        "{%- if messages and messages[0]['role'] == 'system' -%}",
+        "{%- set system = messages[0]['content'] -%}{%- set rest = messages[1:] -%}{%- endif -%}",
+        "{%- if tools -%}",
+        "{{- '<|im_start|>system' + nl -}}{%- if system -%}{{- system + nl + nl -}}{%- endif -%}",
+        "{{- '# Tools' + nl + nl + 'Call exactly one tool per turn in this form:' + nl -}}",
+        "{{- '<function=NAME>' + nl + '<parameter=NAME>value</parameter>' + nl + '</function>' + nl + nl + '<tools>' "
+        "-}}",
+        "{%- for tool in tools -%}{{- nl + ((tool['function'] if tool['function'] is defined else tool) | tojson) "
+        "-}}{%- endfor -%}",
+        "{{- nl + '</tools><|im_end|>' + nl -}}",
+        "{%- elif system is not none -%}{{- '<|im_start|>system' + nl + system + '<|im_end|>' + nl -}}{%- endif -%}",
+        "{%- for message in rest -%}",
+        "{%- if message['role'] == 'assistant' -%}",
+        "{{- '<|im_start|>assistant' + nl -}}{%- generation -%}{{- message['content'] or '' -}}",
+        "{%- for call in message['tool_calls'] or [] -%}",
+        "{%- set fn = call['function'] if call['function'] is defined else call -%}",
+        "{%- if message['content'] or not loop.first -%}{{- nl -}}{%- endif -%}",
+        "{%- if fn['arguments'] is mapping -%}{{- '<function=' + fn['name'] + '>' + nl -}}",
+        "{%- for key, value in fn['arguments'].items() -%}{{- '<parameter=' + key + '>' -}}",
+        "{{- value if value is string else value | tojson -}}{{- '</parameter>' + nl -}}{%- endfor -%}{{- "
+        "'</function>' -}}",
+        "{%- else -%}{{- '<tool_call>' + nl + '{\"name\": ' + (fn['name'] | tojson) + ', \"arguments\": ' + "
+        "fn['arguments'] + '}' + nl + '</tool_call>' -}}",
+        "{%- endif -%}{%- endfor -%}{{- '<|im_end|>' -}}{%- endgeneration -%}{{- nl -}}",
+        "{%- elif message['role'] == 'tool' -%}",
+        "{{- '<|im_start|>user' + nl + '<tool_response>' + nl + message['content'] + nl + '</tool_response><|im_end|>' "
+        "+ nl -}}",
+        "{%- else -%}{{- '<|im_start|>' + message['role'] + nl + message['content'] + '<|im_end|>' + nl -}}{%- endif "
+        "-%}",
+        "{%- endfor -%}",
+        "{%- if add_generation_prompt -%}{{- '<|im_start|>assistant' + nl -}}{%- endif -%}",
+    ]
+)
 
 
 def default_corpus_roots() -> list[Path]:
     """The bundled tasks (the libraries' code, issues, expert trajectories); the package's own
     sources only where no tasks folder ships. Not the package first: the tokenizer, and so the
     model, would change with every edit of srl-swe itself."""
-    package = Path(__file__).resolve().parents[1]
-    tasks = package.parent / "tasks"
-    return [tasks] if tasks.is_dir() else [package]
+    tasks = PROJECT_DIR / "tasks"
+    return [tasks] if tasks.is_dir() else [PACKAGE_DIR]
 
 
 def iter_corpus(roots: Sequence[Path]) -> Iterator[str]:
     """Text of the roots' text files in a fixed order, then prompts and actions the model will see."""
-    from srl_swe.env.prompts import DEFAULT_SYSTEM_PROMPT
+    from srl_swe.srl.prompts import DEFAULT_SYSTEM_PROMPT
     from srl_swe.tools.actions import bash, canonical, make_action
     from srl_swe.tools.schemas import DEFAULT_TOOLS, TOOLS
 

@@ -56,21 +56,28 @@ function showTrajectory(){const t=current();stepsEl.innerHTML='';detail.innerHTM
   const errors=list.filter(it=>it.step===null||it.step===undefined).length,o=t.outcome||{};
   outcomeEl.textContent=`${t.steps.length} steps`+(errors?` · ${errors} format errors`:'')+
     ` · resolved: ${o.resolved===null||o.resolved===undefined?'not graded':o.resolved}`;
-  diffEl.textContent=o.diff||'(empty diff)';if(list.length)list[0].step===null||list[0].step===undefined?showError(0):showStep(0);}
-function select(j){document.querySelectorAll('#steps button').forEach(b=>b.classList.toggle('active',Number(b.dataset.item)===j));
+  diffEl.textContent=o.diff||'(empty diff)';
+  if(list.length)list[0].step===null||list[0].step===undefined?showError(0):showStep(0);}
+function select(j){
+  document.querySelectorAll('#steps button').forEach(b=>b.classList.toggle('active',Number(b.dataset.item)===j));
   detail.innerHTML='';}
-function add(label,text,id){detail.appendChild(el('div',{className:'label'},label));detail.appendChild(el('pre',{id:id},text));}
+function add(label,text,id){detail.appendChild(el('div',{className:'label'},label));
+  detail.appendChild(el('pre',{id:id},text));}
 function showError(j){const it=items()[j];select(j);detail.appendChild(el('h3',{id:'step-title'},'Format error'));
-  add('Why the env took no action',it.error,'turn-error');add('What the policy wrote',it.response||'(empty)','turn-response');}
-function summary(a){const v=a.arguments.command||'';return (a.arguments.path?a.arguments.path+' ':'')+String(v).slice(0,60);}
+  add('Why the env took no action',it.error,'turn-error');
+  add('What the policy wrote',it.response||'(empty)','turn-response');}
+function summary(a){const v=a.arguments.command||'';
+  return (a.arguments.path?a.arguments.path+' ':'')+String(v).slice(0,60);}
 function canonical(a){const order=['command','path','file_text','old_str','new_str','insert_line','view_range'];
   const keys=order.filter(k=>k in a.arguments).concat(Object.keys(a.arguments).filter(k=>!order.includes(k)).sort());
   return [`<function=${a.name}>`].concat(keys.map(k=>{const v=a.arguments[k];
-    return `<parameter=${k}>${typeof v==='string'?v:JSON.stringify(v)}</parameter>`;})).concat(['</function>']).join('\\n');}
+    return `<parameter=${k}>${typeof v==='string'?v:JSON.stringify(v)}</parameter>`;
+  })).concat(['</function>']).join('\\n');}
 function showStep(j){const i=items()[j].step,s=current().steps[i];select(j);
   detail.appendChild(el('h3',{id:'step-title'},`Step ${i+1}`));
-  if(s.reward!==null&&s.reward!==undefined){const r=el('div',{id:'step-reward',className:'reward '+(s.reward>=0?'pos':'neg')},
-    `reward ${s.reward.toFixed(3)}`);detail.appendChild(r);}
+  if(s.reward!==null&&s.reward!==undefined){
+    const r=el('div',{id:'step-reward',className:'reward '+(s.reward>=0?'pos':'neg')},`reward ${s.reward.toFixed(3)}`);
+    detail.appendChild(r);}
   add('Thought',s.thought||'(none)','step-thought');add('Action',canonical(s.action),'step-action');
   if(s.expert_action)add("Expert's action",s.expert_action,'step-expert');
   const det=el('details',{id:'step-observation'});det.open=(s.observation||'').length<1500;
@@ -96,7 +103,9 @@ def render(report: Report) -> str:
         parts.append(f"<section id='headline'><h2>Headline</h2><div class='headline'>{kpis}</div></section>")
     if report.plots:
         imgs = "".join(_img(p.title, p.png) for p in report.plots)
-        parts.append(f"<section id='plots'><h2>Training and evaluation curves</h2><div class='plots'>{imgs}</div></section>")
+        parts.append(
+            f"<section id='plots'><h2>Training and evaluation curves</h2><div class='plots'>{imgs}</div></section>"
+        )
     if report.tables:
         parts.append("<section id='tables'>" + "".join(_table(t) for t in report.tables) + "</section>")
     parts.append(_viewer(report))
@@ -106,7 +115,10 @@ def render(report: Report) -> str:
 
 def _img(title: str, path: str) -> str:
     data = base64.b64encode(Path(path).read_bytes()).decode()
-    return f"<figure><img alt='{html.escape(title)}' src='data:image/png;base64,{data}'><figcaption>{html.escape(title)}</figcaption></figure>"
+    return (
+        f"<figure><img alt='{html.escape(title)}' src='data:image/png;base64,{data}'><figcaption>"
+        f"{html.escape(title)}</figcaption></figure>"
+    )
 
 
 def _table(table: Table) -> str:

@@ -113,7 +113,9 @@ class DockerSandbox:
         return self._container.id if self._container else ""
 
     def _start_shell(self, cwd: str) -> ShellSession:
-        return ShellSession(self._client.api, self._container.id, self.config.user, cwd, {**_SHELL_ENV, **self.config.env})
+        return ShellSession(
+            self._client.api, self._container.id, self.config.user, cwd, {**_SHELL_ENV, **self.config.env}
+        )
 
     def _read_base_commit(self) -> str | None:
         result = self.run(f"git -C {shlex.quote(self.workdir)} rev-parse HEAD 2>/dev/null", timeout=30)

@@ -16,6 +16,7 @@ from pathlib import Path
 import docker.errors
 
 from srl_swe.errors import SandboxError
+from srl_swe.paths import docker_dir
 from srl_swe.sandbox.engine import docker_client, image_exists
 
 BASE_REPO = "srl-swe/base"
@@ -27,9 +28,11 @@ Log = Callable[[str], None]
 
 
 def recipe_dir() -> Path:
-    path = Path(os.environ.get("SRL_SWE_DOCKER_DIR", Path(__file__).resolve().parents[2] / "docker"))
+    path = docker_dir()
     if not (path / "base" / "Dockerfile").is_file():
-        raise SandboxError(f"No image recipe at {path}/base/Dockerfile; run from a source checkout or set SRL_SWE_DOCKER_DIR.")
+        raise SandboxError(
+            f"No image recipe at {path}/base/Dockerfile; run from a source checkout or set SRL_SWE_DOCKER_DIR."
+        )
     return path
 
 
@@ -54,7 +57,9 @@ def host_suite() -> str:
 
 def host_mirror(suite: str) -> str:
     """The first apt source of this machine that serves `suite` (deb822 or one-line style)."""
-    sources = sorted(Path("/etc/apt/sources.list.d").glob("*.sources")) if Path("/etc/apt/sources.list.d").is_dir() else []
+    sources = (
+        sorted(Path("/etc/apt/sources.list.d").glob("*.sources")) if Path("/etc/apt/sources.list.d").is_dir() else []
+    )
     for path in sources:
         for stanza in path.read_text().split("\n\n"):
             fields = dict(re.findall(r"^(\w[\w-]*):\s*(.+)$", stanza, re.MULTILINE))
@@ -97,7 +102,9 @@ def ensure_base(log: Log = print) -> str:
     return find_base() or build_base(log=log)
 
 
-def build_base(from_image: str | None = None, offline: bool | None = None, force: bool = False, log: Log = print) -> str:
+def build_base(
+    from_image: str | None = None, offline: bool | None = None, force: bool = False, log: Log = print
+) -> str:
     """Build the base image unless one with the same inputs exists. `offline=None`: try the
     registry first and fall back to debootstrap when the pull fails."""
     if offline is None:

@@ -36,7 +36,11 @@ class OutputCollector:
         self._recent += data
         match = self._pattern.search(self._recent)
         if match:
-            self.found = (self._recent_start + match.start(), int(match.group(1)), match.group(2).decode("utf-8", "replace"))
+            self.found = (
+                self._recent_start + match.start(),
+                int(match.group(1)),
+                match.group(2).decode("utf-8", "replace"),
+            )
             return True
         if len(self._recent) > _SLACK:
             cut = len(self._recent) - _SLACK

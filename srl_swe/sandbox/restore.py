@@ -88,8 +88,11 @@ def _split_for_agent(plan: Plan, layers: OverlayLayers, agent: tuple[int, int]) 
         st = os.lstat(host)
         # A directory still there only needs its owner to set its mode and times back.
         placed = stat.S_ISDIR(st.st_mode) and os.path.isdir(layers.upper + path)
-        if (st.st_uid, st.st_gid) == agent and (placed or _agent_may_create(layers, posixpath.dirname(path), agent, mine)) \
-                and (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode) or stat.S_ISLNK(st.st_mode)):
+        if (
+            (st.st_uid, st.st_gid) == agent
+            and (placed or _agent_may_create(layers, posixpath.dirname(path), agent, mine))
+            and (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode) or stat.S_ISLNK(st.st_mode))
+        ):
             mine.add(path)
             size += st.st_size
     if size > AGENT_TAR_BYTES:

@@ -1,14 +1,13 @@
 """Expert trajectories -> the SRL training set: a `datasets.DatasetDict` with `train` and
 `validation` splits, split by trajectory (the paper holds out whole trajectories), one row per
 expert step (see `expand`). Rows are streamed to Arrow files a chunk at a time so paper-scale sets
-(~134k rows) need little memory beyond the trajectories themselves, and the set is written to a temporary folder and renamed into place: a failed
+(~134k rows) need little memory beyond the trajectories themselves, and the set is written to a temporary folder and
+renamed into place: a failed
 build never leaves a half dataset."""
 
 from __future__ import annotations
 
-import os
 import random
-import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -16,10 +15,10 @@ from pathlib import Path
 import datasets
 import pyarrow as pa
 
-from srl_swe.atomic import write_json
-from srl_swe.env.prompts import DEFAULT_OBSERVATION_BUDGET, DEFAULT_SYSTEM_PROMPT
+from srl_swe.atomic import replacing_dir, write_json
 from srl_swe.errors import ConfigError
 from srl_swe.srl.expand import DEFAULT_HISTORY_WINDOW, DEFAULT_WORKDIR, expand
+from srl_swe.srl.prompts import DEFAULT_OBSERVATION_BUDGET, DEFAULT_SYSTEM_PROMPT
 from srl_swe.trajectories.schema import Trajectory
 
 DEFAULT_VAL_FRACTION = 0.05
@@ -106,7 +105,9 @@ def build_dataset(
     so they match what the env shows."""
     kept = [t for t in trajectories if t.outcome.resolved] if only_resolved else list(trajectories)
     if not kept:
-        hint = " (--only-resolved kept none: no trajectory is marked resolved)" if only_resolved and trajectories else ""
+        hint = (
+            " (--only-resolved kept none: no trajectory is marked resolved)" if only_resolved and trajectories else ""
+        )
         raise ConfigError(f"No trajectories to build a dataset from{hint}; pass --trajectories FILE_OR_DIR.")
     held_out = split_indices(len(kept), val_fraction, seed)
     workdirs = task_workdirs({t.task_id for t in kept}, tasks_dir)
@@ -162,7 +163,9 @@ def _progress(items: list, show: bool) -> Iterable[tuple[int, Trajectory]]:
 
 def _check_target(out_dir: Path) -> None:
     """A folder holding something other than a dataset is never replaced."""
-    if out_dir.exists() and (not out_dir.is_dir() or (any(out_dir.iterdir()) and not (out_dir / "dataset_dict.json").exists())):
+    if out_dir.exists() and (
+        not out_dir.is_dir() or (any(out_dir.iterdir()) and not (out_dir / "dataset_dict.json").exists())
+    ):
         raise ConfigError(f"{out_dir} exists and is not a dataset; choose an empty or new --out folder.")
 
 
@@ -170,31 +173,19 @@ PARQUET_DIR = "parquet"
 
 
 def _save_atomically(built: datasets.DatasetDict, out_dir: Path, info: dict) -> None:
-    tmp = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}."))
-    old = None
     quiet = not datasets.is_progress_bar_enabled()
     datasets.disable_progress_bars()  # our own progress shows; datasets' per-shard bars are noise
     try:
-        built.save_to_disk(str(tmp))
-        # Parquet copies of the splits, for tools that read parquet (load_dataset("parquet", ...)).
-        (tmp / PARQUET_DIR).mkdir()
-        for split, dataset in built.items():
-            dataset.to_parquet(str(tmp / PARQUET_DIR / f"{split}.parquet"))
-        write_json(tmp / BUILD_INFO, info)
-        if out_dir.exists():
-            old = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}.old."))
-            os.replace(out_dir, old / "dataset")
-        os.replace(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if old is not None and not out_dir.exists():
-            os.replace(old / "dataset", out_dir)  # put the previous dataset back
-        raise
+        with replacing_dir(out_dir) as tmp:
+            built.save_to_disk(str(tmp))
+            # Parquet copies of the splits, for tools that read parquet (load_dataset("parquet", ...)).
+            (tmp / PARQUET_DIR).mkdir()
+            for split, dataset in built.items():
+                dataset.to_parquet(str(tmp / PARQUET_DIR / f"{split}.parquet"))
+            write_json(tmp / BUILD_INFO, info)
     finally:
         if not quiet:
             datasets.enable_progress_bars()
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
 
 
 def bundled_expert_files(tasks_dir: str | Path | None = None) -> list[Path]:

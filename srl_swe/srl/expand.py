@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TypedDict
 
-from srl_swe.env.prompts import DEFAULT_OBSERVATION_BUDGET, DEFAULT_SYSTEM_PROMPT, step_prompt
+from srl_swe.srl.prompts import DEFAULT_OBSERVATION_BUDGET, DEFAULT_SYSTEM_PROMPT, step_prompt
 from srl_swe.tools.actions import canonical
 from srl_swe.trajectories.schema import Trajectory
 

@@ -20,10 +20,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from srl_swe.errors import FormatError
-from srl_swe.srl.similarity import Method, map_chunks, ratio, ratios
+from srl_swe.srl.similarity import Method, group_by_expert, map_chunks, ratios, ratios_to
+from srl_swe.srl.turn import FORMAT_PENALTY
 from srl_swe.tools.actions import canonical, parse, parse_tool_calls
 
-FORMAT_PENALTY = -1.0
 _DIFF_BLOCK = re.compile(r"```(?:diff|patch)\s*\n(.*?)```", re.DOTALL)
 
 
@@ -37,7 +37,10 @@ def completion_message(completion: Any) -> dict:
         assistants = [m for m in completion if isinstance(m, dict) and m.get("role", "assistant") == "assistant"]
         if assistants:
             return assistants[-1]
-    raise TypeError(f"A completion must be a string or a list of chat messages, got {type(completion).__name__}: {str(completion)[:80]!r}.")
+    raise TypeError(
+        f"A completion must be a string or a list of chat messages, got {type(completion).__name__}: "
+        f"{str(completion)[:80]!r}."
+    )
 
 
 def completion_action(completion: Any) -> str:
@@ -67,7 +70,10 @@ def _scores(completions, expert_action, method: Method, workers: int | None, pen
     unique: list[tuple[Any, str]] = []
     slots = []
     for completion, expert in zip(completions, experts, strict=True):
-        key = (completion if isinstance(completion, str) else json.dumps(completion, sort_keys=True, default=str), expert)
+        key = (
+            completion if isinstance(completion, str) else json.dumps(completion, sort_keys=True, default=str),
+            expert,
+        )
         if key not in index:
             index[key] = len(unique)
             unique.append((completion, expert))
@@ -85,8 +91,16 @@ def _unique_scores(pairs: list[tuple[Any, str]], method: Method, workers: int | 
         for i, value in zip(scored, values, strict=True):
             scores[i] = float(value)
         return scores
-    # Parsing and difflib both run in the workers: the whole score of a pair is one task.
-    return map_chunks(functools.partial(_score_chunk, method, penalty), pairs, workers)
+    # Parsing and difflib both run in the workers: the whole score of a group (one expert action,
+    # the completions scored against it) is one task, and the expert is sent and indexed once.
+    by_expert = group_by_expert([expert for _, expert in pairs])
+    groups = [(expert, [pairs[i][0] for i in indices]) for expert, indices in by_expert.items()]
+    values = map_chunks(functools.partial(_score_groups, method, penalty), groups, workers, weight=lambda g: len(g[1]))
+    scores = [penalty] * len(pairs)
+    for indices, group_scores in zip(by_expert.values(), values, strict=True):
+        for index, score in zip(indices, group_scores, strict=True):
+            scores[index] = score
+    return scores
 
 
 def _action_or_none(completion: Any) -> str | None:
@@ -96,19 +110,29 @@ def _action_or_none(completion: Any) -> str | None:
         return None
 
 
-def _score_chunk(method: Method, penalty: float, pairs: list[tuple[Any, str]]) -> list[float]:
-    scores = []
-    for completion, expert in pairs:
-        action = _action_or_none(completion)
-        scores.append(penalty if action is None else ratio(action, expert, method))
+def _score_groups(method: Method, penalty: float, groups: list[tuple[str, list[Any]]]) -> list[list[float]]:
+    return [_score_group(method, penalty, expert, completions) for expert, completions in groups]
+
+
+def _score_group(method: Method, penalty: float, expert: str, completions: list[Any]) -> list[float]:
+    actions = [_action_or_none(c) for c in completions]
+    scored = [i for i, a in enumerate(actions) if a is not None]
+    values = ratios_to(expert, [actions[i] for i in scored], method)
+    scores = [penalty] * len(completions)
+    for i, value in zip(scored, values, strict=True):
+        scores[i] = value
     return scores
 
 
-def similarity_reward(completions, expert_action=None, method: Method = "exact", workers: int | None = None, **_) -> list[float]:
+def similarity_reward(
+    completions, expert_action=None, method: Method = "exact", workers: int | None = None, **_
+) -> list[float]:
     return _scores(completions, expert_action, method, workers, penalty=0.0)
 
 
-def format_reward(completions, expert_action=None, method: Method = "exact", workers: int | None = None, **_) -> list[float]:
+def format_reward(
+    completions, expert_action=None, method: Method = "exact", workers: int | None = None, **_
+) -> list[float]:
     """The SRL reward: -1 for a broken format, else the similarity to the expert action."""
     return _scores(completions, expert_action, method, workers, penalty=FORMAT_PENALTY)
 
@@ -132,7 +156,10 @@ def outcome_reward(completions, task_id=None, tasks_dir=None, **_) -> list[float
     from srl_swe.tasks.registry import load_task
 
     ids = _columns(completions, task_id, "task_id")
-    return [1.0 if grade(load_task(t, tasks_dir), completion_diff(c), tasks_dir=tasks_dir).resolved else 0.0 for c, t in zip(completions, ids, strict=True)]
+    return [
+        1.0 if grade(load_task(t, tasks_dir), completion_diff(c), tasks_dir=tasks_dir).resolved else 0.0
+        for c, t in zip(completions, ids, strict=True)
+    ]
 
 
 # The names the issue uses; `format` shadows the builtin only inside this module's namespace.

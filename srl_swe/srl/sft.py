@@ -11,14 +11,15 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 
-from srl_swe.atomic import replacing
-from srl_swe.env.prompts import (
+from srl_swe.jsonl import write_jsonl
+from srl_swe.srl.prompts import (
     DEFAULT_OBSERVATION_BUDGET,
     DEFAULT_SYSTEM_PROMPT,
     issue_message,
     observation_message,
-    truncate_middle,
 )
+from srl_swe.srl.turn import turn_text
+from srl_swe.text import truncate_middle
 from srl_swe.tools.actions import canonical
 from srl_swe.tools.schemas import openai_tools
 from srl_swe.trajectories.schema import Trajectory
@@ -37,14 +38,26 @@ def sft_messages(
     for k, step in enumerate(trajectory.steps):
         thought = step.thought if with_thoughts else ""
         if style == "text":
-            think = f"<think>\n{thought}\n</think>\n" if thought else ""
-            messages.append({"role": "assistant", "content": think + canonical(step.action)})
+            messages.append({"role": "assistant", "content": turn_text(thought, canonical(step.action))})
             messages.append(observation_message(step.observation, observation_budget))
             continue
         call_id = f"call_{k}"
         function = {"name": step.action.name, "arguments": json.dumps(step.action.arguments)}
-        messages.append({"role": "assistant", "content": thought, "tool_calls": [{"id": call_id, "type": "function", "function": function}]})
-        messages.append({"role": "tool", "tool_call_id": call_id, "name": step.action.name, "content": truncate_middle(step.observation, observation_budget)})
+        messages.append(
+            {
+                "role": "assistant",
+                "content": thought,
+                "tool_calls": [{"id": call_id, "type": "function", "function": function}],
+            }
+        )
+        messages.append(
+            {
+                "role": "tool",
+                "tool_call_id": call_id,
+                "name": step.action.name,
+                "content": truncate_middle(step.observation, observation_budget),
+            }
+        )
     return messages
 
 
@@ -58,14 +71,9 @@ def export_sft(
     """Write the conversations atomically; returns how many were written."""
     if style not in ("tool_calls", "text"):
         raise ValueError(f"Unknown SFT style {style!r}; use tool_calls or text.")
-    count = 0
-    with replacing(path) as fh:
-        for trajectory in trajectories:
-            record = {
-                "task_id": trajectory.task_id,
-                "messages": sft_messages(trajectory, with_thoughts, style, observation_budget=observation_budget),
-                "tools": openai_tools() if style == "tool_calls" else [],
-            }
-            fh.write(json.dumps(record) + "\n")
-            count += 1
-    return count
+    records = ({
+        "task_id": trajectory.task_id,
+        "messages": sft_messages(trajectory, with_thoughts, style, observation_budget=observation_budget),
+        "tools": openai_tools() if style == "tool_calls" else [],
+    } for trajectory in trajectories)
+    return write_jsonl(path, records)

@@ -1,1 +1,2 @@
-"""Tasks: TaskSpec, the on-disk registry, task images, test runs, grading, validation, registration, SWE-bench interop."""
+"""Tasks: TaskSpec, the on-disk registry, task images, test runs, grading, validation, registration,
+SWE-bench interop."""

@@ -26,7 +26,9 @@ def git(args: list[str], cwd: Path | None, what: str, timeout: float = 120, stdi
         proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=timeout,
                               input=stdin, env={**os.environ, **_GIT_ENV, **(env or {})})
     except subprocess.TimeoutExpired:
-        raise TaskError(f"{what}: git did not answer within {timeout:g} s; check the repository and your network.") from None
+        raise TaskError(
+            f"{what}: git did not answer within {timeout:g} s; check the repository and your network."
+        ) from None
     if proc.returncode != 0:
         lines = [line for line in (proc.stderr or proc.stdout).strip().splitlines() if line.strip()]
         raise TaskError(f"{what}: {lines[-1] if lines else f'git exited {proc.returncode}'}")
@@ -56,14 +58,18 @@ def resolve(repo: Path, rev: str, source: str) -> str:
     try:
         return git(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], repo, "").strip()
     except TaskError:
-        raise TaskError(f"Commit {rev!r} is not in {source}; check the SHA with 'git log' in that repository.") from None
+        raise TaskError(
+            f"Commit {rev!r} is not in {source}; check the SHA with 'git log' in that repository."
+        ) from None
 
 
 def parent(repo: Path, commit: str) -> str:
     try:
         return git(["rev-parse", "--verify", "--quiet", f"{commit}^1"], repo, "").strip()
     except TaskError:
-        raise TaskError(f"Commit {commit[:12]} has no parent; use --base-commit/--patch/--test-patch instead.") from None
+        raise TaskError(
+            f"Commit {commit[:12]} has no parent; use --base-commit/--patch/--test-patch instead."
+        ) from None
 
 
 def split_fix(repo: Path, base: str, fix: str) -> tuple[str, str]:
@@ -76,7 +82,9 @@ def split_fix(repo: Path, base: str, fix: str) -> tuple[str, str]:
         if not paths:
             return ""
         spec = [f":(literal){p}" for p in paths]
-        return git(["diff", "--binary", "--no-color", "--no-ext-diff", base, fix, "--", *spec], repo, "Cannot diff the fix")
+        return git(
+            ["diff", "--binary", "--no-color", "--no-ext-diff", base, fix, "--", *spec], repo, "Cannot diff the fix"
+        )
 
     return diff(source), diff(tests)
 
@@ -96,10 +104,18 @@ def check_applies(repo: Path, base: str, diff: str, what: str) -> None:
     index = {"GIT_INDEX_FILE": str(repo / ".git" / "srl_swe_check_index")}
     try:
         git(["read-tree", base], repo, f"Cannot read {base[:12]}", env=index)
-        git(["apply", "--cached", "--check", "-"], repo, "", stdin=diff if diff.endswith("\n") else diff + "\n", env=index)
+        git(
+            ["apply", "--cached", "--check", "-"],
+            repo,
+            "",
+            stdin=diff if diff.endswith("\n") else diff + "\n",
+            env=index,
+        )
     except TaskError as exc:
-        raise TaskError(f"The {what} does not apply to {base[:12]} ({str(exc).lstrip(': ')}); "
-                        "regenerate it against the base commit.") from None
+        raise TaskError(
+            f"The {what} does not apply to {base[:12]} ({str(exc).lstrip(': ')}); "
+            "regenerate it against the base commit."
+        ) from None
     finally:
         Path(index["GIT_INDEX_FILE"]).unlink(missing_ok=True)
 
@@ -119,7 +135,9 @@ def checkout(repo: Path, commit: str) -> Iterator[Path]:
         archive = subprocess.run(["git", "archive", "--format=tar", commit], cwd=repo, capture_output=True,
                                  env={**os.environ, **_GIT_ENV}, timeout=600)
         if archive.returncode != 0:
-            raise TaskError(f"Cannot read the files of {commit[:12]}: {archive.stderr.decode(errors='replace').strip()[-200:]}")
+            raise TaskError(
+                f"Cannot read the files of {commit[:12]}: {archive.stderr.decode(errors='replace').strip()[-200:]}"
+            )
         with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
             tar.extractall(tmp, filter="data")
         yield Path(tmp)

@@ -78,7 +78,9 @@ def grade(spec: TaskSpec, diff: str, tasks_dir: Path | str | None = None, timeou
         restore_files(sandbox, diff_paths(spec.test_patch), spec.workdir, spec.base_commit or "HEAD")
         test_ok, message = apply_patch(sandbox, spec.test_patch, spec.workdir, "test")
         if not test_ok:
-            return GradeResult(**failed, patch_applied=True, error=f"the task's test_patch does not apply: {message[:500]}")
+            return GradeResult(
+                **failed, patch_applied=True, error=f"the task's test_patch does not apply: {message[:500]}"
+            )
         run = run_tests(sandbox, spec, spec.FAIL_TO_PASS + spec.PASS_TO_PASS, timeout=timeout)
     report = _empty_report()
     report["FAIL_TO_PASS"] = split(spec.FAIL_TO_PASS, run)

@@ -99,7 +99,7 @@ def _setup_lines(spec: TaskSpec) -> str:
 def _install_lines(spec: TaskSpec) -> str:
     """The venv's install steps: the requirements that are not the repo, then `install`."""
     wheelhouse_reqs = [req for req in spec.requirements if not is_repo_requirement(req)]
-    commands = ([f"python -m pip install -q {shlex.join(requirement_args(wheelhouse_reqs))}"] if wheelhouse_reqs else [])
+    commands = [f"python -m pip install -q {shlex.join(requirement_args(wheelhouse_reqs))}"] if wheelhouse_reqs else []
     return "\n".join(f"RUN : {INSTALL_MARK} && cd {shlex.quote(spec.workdir)} && {_PIP_OFFLINE} && {cmd}"
                      for cmd in [*commands, *spec.install])
 
@@ -183,7 +183,9 @@ def _wheelhouse(spec: TaskSpec, bundle: Path, base: str, log: Log) -> Path:
     """The spec's wheelhouse, resolved from the repo at base_commit checked out of the bundle."""
     with tempfile.TemporaryDirectory(prefix="srl-swe-resolve-") as tmp:
         repo = gitrepo.clone(str(bundle), Path(tmp) / "repo")
-        gitrepo.git(["checkout", "-q", spec.base_commit], repo, f"Cannot check out {spec.base_commit[:12]} from the bundle")
+        gitrepo.git(
+            ["checkout", "-q", spec.base_commit], repo, f"Cannot check out {spec.base_commit[:12]} from the bundle"
+        )
         return ensure_wheelhouse(spec, repo, log, target=image_target(base))
 
 

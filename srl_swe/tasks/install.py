@@ -1,7 +1,8 @@
 """What a repository needs to run its tests in a task image's virtualenv, and a check that it got it.
 
 `default_environment` picks the spec fields for a repo (an editable install with its test extras
-when it is a Python package; only the test runner otherwise; test dependency groups either way), the project's build requirements
+when it is a Python package; only the test runner otherwise; test dependency groups either way), the project's build
+requirements
 tell the wheelhouse which backends the offline editable install needs, and `check_import_origin`
 proves, inside a running task container, that the repo's packages import from the repo itself and
 not from a second copy in site-packages (which would make every patch invisible to the tests)."""
@@ -131,8 +132,11 @@ def backend_requires(repo_dir: Path, backend_dir: Path, timeout: float = 600) ->
         proc = subprocess.run([sys.executable, "-c", _HOOKS, backend], cwd=repo_dir, env=env, capture_output=True,
                               text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
-        raise TaskCheckFailed("install_error", f"the build backend {backend} did not list its requirements within {timeout:g} s",
-                              "Pass --install CMD to install the repo your own way") from None
+        raise TaskCheckFailed(
+            "install_error",
+            f"the build backend {backend} did not list its requirements within {timeout:g} s",
+            "Pass --install CMD to install the repo your own way",
+        ) from None
     if proc.returncode != 0:
         lines = [line for line in (proc.stderr or proc.stdout).strip().splitlines() if line.strip()]
         raise TaskCheckFailed("install_error", f"the build backend {backend} failed to list its requirements: "
@@ -150,7 +154,10 @@ def project_name(repo_dir: Path) -> str | None:
         config.read(repo_dir / "setup.cfg", encoding="utf-8")
         name = config.get("metadata", "name", fallback=None)
     if not name and (repo_dir / "setup.py").is_file():
-        match = re.search(r"""\bname\s*=\s*['"]([A-Za-z0-9][A-Za-z0-9._-]*)['"]""", (repo_dir / "setup.py").read_text(errors="replace"))
+        match = re.search(
+            r"""\bname\s*=\s*['"]([A-Za-z0-9][A-Za-z0-9._-]*)['"]""",
+            (repo_dir / "setup.py").read_text(errors="replace"),
+        )
         name = match.group(1) if match else None
     return normalize(name) if name else None
 
@@ -163,7 +170,9 @@ def normalize(name: str) -> str:
 def requirement_args(requirements: list[str]) -> list[str]:
     """pip arguments for requirement strings: an option line ('-r requirements/dev.txt') splits
     into its words; a specifier ('foo>=1; python_version < "3.12"') stays one argument."""
-    return [arg for req in requirements for arg in (shlex.split(req) if req.lstrip().startswith("-") else [req.strip()])]
+    return [
+        arg for req in requirements for arg in (shlex.split(req) if req.lstrip().startswith("-") else [req.strip()])
+    ]
 
 
 def is_repo_requirement(requirement: str) -> bool:
@@ -184,7 +193,8 @@ names = json.loads(sys.argv[1])
 roots = [root for root in (".", "src") if os.path.isdir(root)]
 for root in roots if not names else ():
     for entry in sorted(os.listdir(root)):
-        if entry.isidentifier() and entry not in NOT_LIBRARIES and os.path.isfile(os.path.join(root, entry, "__init__.py")):
+        if entry.isidentifier() and entry not in NOT_LIBRARIES and os.path.isfile(os.path.join(root, entry,
+        "__init__.py")):
             names.append(entry)
 if not names and os.path.isfile("pyproject.toml"):  # a single-module project: its module, named after it
     import tomllib
@@ -203,7 +213,9 @@ print(MARK + json.dumps({"root": os.path.realpath("."), "found": found}))
 """
 
 
-def check_import_origin(sandbox: Sandbox, spec: TaskSpec, packages: list[str] | None = None, timeout: float = 120) -> None:
+def check_import_origin(
+    sandbox: Sandbox, spec: TaskSpec, packages: list[str] | None = None, timeout: float = 120
+) -> None:
     """Raise install_error unless each of the repo's top-level packages (`packages`, or those
     found at the repo's root and under src/) imports, and from under `spec.workdir`."""
     probe = _PROBE.replace("NOT_LIBRARIES", repr(sorted(NOT_LIBRARIES))).replace("MARK", repr(_ORIGIN_MARK))
@@ -213,8 +225,11 @@ def check_import_origin(sandbox: Sandbox, spec: TaskSpec, packages: list[str] | 
     marked = [line for line in result.output.splitlines() if line.startswith(_ORIGIN_MARK)]
     if result.exit_code != 0 or not marked:
         tail = " | ".join(result.output.strip().splitlines()[-2:])[-300:]
-        raise TaskCheckFailed("install_error", f"python in the task image could not check the imports: {tail or 'no output'}",
-                              "Check that the image's python works (pass --install CMD to change how the repo is installed)")
+        raise TaskCheckFailed(
+            "install_error",
+            f"python in the task image could not check the imports: {tail or 'no output'}",
+            "Check that the image's python works (pass --install CMD to change how the repo is installed)",
+        )
     report = json.loads(marked[-1].removeprefix(_ORIGIN_MARK))
     for name, origin in report["found"].items():
         _check_one(name, origin, report["root"])

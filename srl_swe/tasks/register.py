@@ -67,7 +67,10 @@ def register_fix_commit(repo: str, fix_commit: str, options: RegisterOptions | N
         base = gitrepo.parent(clone, fix)
         patch, test_patch = gitrepo.split_fix(clone, base, fix)
         if not patch.strip():
-            raise TaskError(f"Commit {fix[:12]} changes only test files; the gold patch would be empty. Pick the commit that fixes the code.")
+            raise TaskError(
+                f"Commit {fix[:12]} changes only test files; the gold patch would be empty. Pick the commit that fixes "
+                "the code."
+            )
         fields = dict(
             instance_id=options.task_id or f"{gitrepo.repo_name(repo).replace('/', '__')}-{fix[:7]}",
             problem_statement=options.problem_statement or gitrepo.message(clone, fix),
@@ -81,7 +84,9 @@ def register_patches(repo: str, base_commit: str, patch: str, test_patch: str, o
     """Register a task from a base commit and the texts of its gold patch and test patch."""
     options = options or RegisterOptions()
     if not options.problem_statement:
-        raise TaskError("A task from patches needs --problem-statement TEXT (or @FILE): there is no commit message to use.")
+        raise TaskError(
+            "A task from patches needs --problem-statement TEXT (or @FILE): there is no commit message to use."
+        )
     if not patch.strip():
         raise TaskError("The gold patch is empty; pass the fix as --patch FILE.")
     with tempfile.TemporaryDirectory(prefix="srl-swe-add-") as tmp:
@@ -193,4 +198,6 @@ def _counts(run: TestRun) -> str:
 def _apply(sandbox, diff: str, spec: TaskSpec, name: str, what: str) -> None:
     applied, message = apply_patch(sandbox, diff, spec.workdir, name)
     if not applied:
-        raise TaskCheckFailed(f"{name}_apply_failed", f"{what}: {message[:200]}", "Regenerate the patch against the base commit")
+        raise TaskCheckFailed(
+            f"{name}_apply_failed", f"{what}: {message[:200]}", "Regenerate the patch against the base commit"
+        )

@@ -5,22 +5,21 @@
     tasks/<id>/trajectories/expert.jsonl  expert trajectories (optional)
 
 Folders without a task.yaml (e.g. `_src/`, staging folders) are not tasks. A task is written in
-a staging folder next to its final place and moved there in one `os.replace`, so a failed write
+a staging folder next to its final place and moved there in one `os.replace` (atomic.replacing_dir), so a failed write
 leaves nothing behind.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import yaml
 
-from srl_swe.atomic import write_text
+from srl_swe import paths
+from srl_swe.atomic import remove_dir, replacing_dir, write_text
 from srl_swe.errors import TaskError
 from srl_swe.tasks.spec import TASK_ID, TaskSpec, parse_spec
 
@@ -32,8 +31,7 @@ STAGING_PREFIX = ".staging-"
 
 def default_tasks_dir() -> Path:
     """`SRL_SWE_TASKS_DIR`, else the project's `tasks/` next to the package."""
-    env = os.environ.get("SRL_SWE_TASKS_DIR")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "tasks"
+    return paths.tasks_dir()
 
 
 def absolute_tasks_dir(tasks_dir: Path | str | None) -> str:
@@ -78,8 +76,12 @@ def load_task(task_id: str, tasks_dir: Path | str | None = None) -> TaskSpec:
     path = task_path(task_id, tasks_dir) / TASK_FILE
     if not path.is_file():
         known = list_tasks(tasks_dir)
-        hint = f" Known: {', '.join(known[:8])}{f' ... ({len(known)} in all)' if len(known) > 8 else ''}." if known else ""
-        raise TaskError(f"No task {task_id!r} in {_dir(tasks_dir)}; 'srl-swe tasks list' shows the registered ones.{hint}")
+        hint = (
+            f" Known: {', '.join(known[:8])}{f' ... ({len(known)} in all)' if len(known) > 8 else ''}." if known else ""
+        )
+        raise TaskError(
+            f"No task {task_id!r} in {_dir(tasks_dir)}; 'srl-swe tasks list' shows the registered ones.{hint}"
+        )
     return read_spec(path)
 
 
@@ -87,7 +89,9 @@ def read_spec(path: Path) -> TaskSpec:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        raise TaskError(f"{path} is not valid YAML ({str(exc).splitlines()[0]}); fix or re-register the task.") from None
+        raise TaskError(
+            f"{path} is not valid YAML ({str(exc).splitlines()[0]}); fix or re-register the task."
+        ) from None
     return parse_spec(data, where=str(path))
 
 
@@ -112,23 +116,14 @@ def staging(task_id: str, tasks_dir: Path | str | None = None, replace: bool = F
     error it is removed and the registry is as it was."""
     final = task_path(task_id, tasks_dir)
     if final.exists() and not replace:
-        raise TaskError(f"Task {task_id!r} already exists in {final.parent}; pick another --id or 'srl-swe tasks remove {task_id}' first.")
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{task_id}-", dir=final.parent))
-    try:
-        tmp.chmod(0o755)  # mkdtemp makes it private; a task folder is as readable as the registry
+        raise TaskError(
+            f"Task {task_id!r} already exists in {final.parent}; pick another --id or 'srl-swe tasks remove {task_id}' "
+            "first."
+        )
+    # the staging prefix keeps half-written folders out of list_tasks
+    with replacing_dir(final, prefix=f"{STAGING_PREFIX}{task_id}-") as tmp:
         (tmp / TRAJECTORIES_DIR).mkdir()
         yield tmp
-        if final.exists():  # replace: keep the old one until the new one is in place
-            old = final.parent / f"{STAGING_PREFIX}old-{task_id}-{os.getpid()}"
-            os.replace(final, old)
-            os.replace(tmp, final)
-            shutil.rmtree(old)
-        else:
-            os.replace(tmp, final)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp)
 
 
 def write_spec(folder: Path, spec: TaskSpec) -> None:
@@ -136,7 +131,9 @@ def write_spec(folder: Path, spec: TaskSpec) -> None:
     write_text(folder / TASK_FILE, dump_spec(spec))
 
 
-def save_task(spec: TaskSpec, tasks_dir: Path | str | None = None, bundle: Path | None = None, replace: bool = False) -> Path:
+def save_task(
+    spec: TaskSpec, tasks_dir: Path | str | None = None, bundle: Path | None = None, replace: bool = False
+) -> Path:
     """Register `spec` (with the repo bundle file `bundle`, copied) as one atomic step."""
     with staging(spec.instance_id, tasks_dir, replace=replace) as folder:
         if bundle is not None:
@@ -149,6 +146,4 @@ def remove_task(task_id: str, tasks_dir: Path | str | None = None) -> None:
     """Delete a task folder (spec, bundle and trajectories)."""
     load_task(task_id, tasks_dir)  # unknown id: the usual message
     path = task_path(task_id, tasks_dir)
-    doomed = path.with_name(f"{STAGING_PREFIX}rm-{task_id}-{os.getpid()}")
-    os.replace(path, doomed)  # gone from the registry at once, even if rmtree is slow
-    shutil.rmtree(doomed)
+    remove_dir(path, prefix=f"{STAGING_PREFIX}rm-{task_id}-")  # gone from the registry at once

@@ -45,27 +45,49 @@ class TaskSpec(BaseModel):
     # srl-swe's own fields
     image: str | None = Field(None, description="A prebuilt image by name (SWE-bench, SWE-smith); used as is.")
     workdir: str = "/testbed"
-    test_command: str = Field("python -m pytest", description="The runner's invocation; the harness appends its options and the targets.")
-    test_runner: str = Field("pytest", description="Which runner prints and accepts the test ids: pytest, unittest, django, sympy, swebench.")
+    test_command: str = Field(
+        "python -m pytest", description="The runner's invocation; the harness appends its options and the targets."
+    )
+    test_runner: str = Field(
+        "pytest", description="Which runner prints and accepts the test ids: pytest, unittest, django, sympy, swebench."
+    )
     test_scope: Literal["files", "all"] = Field(
-        "all", description="files: only the test files the test patch touches run (SWE-bench's harness); all: the whole suite.")
+        "all",
+        description="files: only the test files the test patch touches run (SWE-bench's harness); all: the whole "
+                    "suite.",
+    )
     environment: Literal["system", "venv"] = Field(
-        "system", description="venv: a clean virtualenv at VENV_DIR, on PATH, holds the runner and the repo's dependencies.")
-    requirements: list[str] = Field(default_factory=list, description=(
-        "pip requirements resolved on the host into the task's offline wheelhouse ('.' or '.[extra]' is the repo itself)."))
+        "system",
+        description="venv: a clean virtualenv at VENV_DIR, on PATH, holds the runner and the repo's dependencies.",
+    )
+    requirements: list[str] = Field(
+        default_factory=list,
+        description=(
+            "pip requirements resolved on the host into the task's offline wheelhouse ('.' or '.[extra]' is the repo "
+            "itself)."
+        ),
+    )
     install: list[str] = Field(default_factory=list, description=(
         "Commands run in the workdir at image build, in the venv, with the wheelhouse as the only package index."))
-    setup: list[str] = Field(default_factory=list, description="Shell commands run once in /testbed when the task image is built.")
+    setup: list[str] = Field(
+        default_factory=list, description="Shell commands run once in /testbed when the task image is built."
+    )
     source: str | None = Field(None, description="Where the repo came from (a path or git URL).")
     list_format: Literal["list", "json"] = Field(
-        "list", description="How FAIL_TO_PASS / PASS_TO_PASS are written on SWE-bench export: the form they were imported in.")
-    extra: dict[str, Any] = Field(default_factory=dict, description="Fields of an imported record that srl-swe does not know.")
+        "list",
+        description="How FAIL_TO_PASS / PASS_TO_PASS are written on SWE-bench export: the form they were imported in.",
+    )
+    extra: dict[str, Any] = Field(
+        default_factory=dict, description="Fields of an imported record that srl-swe does not know."
+    )
 
     @field_validator("instance_id")
     @classmethod
     def _id_is_a_folder_name(cls, value: str) -> str:
         if not TASK_ID.match(value):
-            raise ValueError(f"{value!r} is not a usable task id: use letters, digits and . _ + - (no spaces or slashes)")
+            raise ValueError(
+                f"{value!r} is not a usable task id: use letters, digits and . _ + - (no spaces or slashes)"
+            )
         return value
 
     @field_validator("FAIL_TO_PASS", "PASS_TO_PASS", mode="before")

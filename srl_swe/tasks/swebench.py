@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from srl_swe import jsonl
 from srl_swe.atomic import write_text
 from srl_swe.errors import TaskError
 from srl_swe.tasks.registry import list_tasks, load_task, save_task
@@ -26,13 +27,7 @@ def read_jsonl(path: Path | str, image_template: str | None = None, test_command
     then writes them too)."""
     path = Path(path)
     specs: list[TaskSpec] = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise TaskError(f"{path}:{number} is not JSON ({exc.msg}); each line must be one task record.") from None
+    for number, record in jsonl.read_jsonl(path, TaskError, "; each line must be one task record"):
         if not isinstance(record, dict) or "instance_id" not in record:
             raise TaskError(f"{path}:{number}: a task record is a JSON object with at least an instance_id.")
         spec = _with_image(TaskSpec.from_swebench(record), record, image_template, f"{path}:{number}")
@@ -70,8 +65,14 @@ def write_jsonl(specs: list[TaskSpec], path: Path | str) -> None:
     write_text(path, "".join(json.dumps(spec.to_swebench(), ensure_ascii=False) + "\n" for spec in specs))
 
 
-def import_jsonl(path: Path | str, tasks_dir: Path | str | None = None, image_template: str | None = None,
-                 replace: bool = False, test_command: str | None = None, test_runner: str | None = None) -> list[TaskSpec]:
+def import_jsonl(
+    path: Path | str,
+    tasks_dir: Path | str | None = None,
+    image_template: str | None = None,
+    replace: bool = False,
+    test_command: str | None = None,
+    test_runner: str | None = None,
+) -> list[TaskSpec]:
     """Register every record of a JSONL file. All records are checked before any is written."""
     specs = read_jsonl(path, image_template, test_command, test_runner)
     if not replace:
@@ -84,7 +85,9 @@ def import_jsonl(path: Path | str, tasks_dir: Path | str | None = None, image_te
     return specs
 
 
-def export_jsonl(path: Path | str, task_ids: list[str] | None = None, tasks_dir: Path | str | None = None) -> list[TaskSpec]:
+def export_jsonl(
+    path: Path | str, task_ids: list[str] | None = None, tasks_dir: Path | str | None = None
+) -> list[TaskSpec]:
     """Write the given tasks (all by default) as SWE-bench JSONL."""
     specs = [load_task(task_id, tasks_dir) for task_id in (task_ids or list_tasks(tasks_dir))]
     write_jsonl(specs, path)

@@ -89,7 +89,9 @@ def _check(spec: TaskSpec, tasks_dir: Path | str | None, timeout: float) -> None
     check_collected(after, "after")
     missing = _missing(spec, after)
     if missing:
-        raise _Stop("missing_tests", f"{len(missing)} listed test(s) did not run with the fix: " + ", ".join(missing[:5]))
+        raise _Stop(
+            "missing_tests", f"{len(missing)} listed test(s) did not run with the fix: " + ", ".join(missing[:5])
+        )
     failing = _not_passed(spec.FAIL_TO_PASS, after)
     if failing:
         raise _Stop("f2p_failed_after", "still failing with the fix: " + ", ".join(failing[:5]))
@@ -121,7 +123,9 @@ def validate_task(spec: TaskSpec, tasks_dir: Path | str | None = None, timeout: 
 
 def _failed(spec: TaskSpec, failed: TaskCheckFailed, duration: float = 0.0) -> Validation:
     outcome = failed.outcome if failed.outcome in OUTCOMES else "error"
-    return Validation(task_id=spec.instance_id, outcome=outcome, detail=failed.detail, hint=failed.hint, duration=duration)
+    return Validation(
+        task_id=spec.instance_id, outcome=outcome, detail=failed.detail, hint=failed.hint, duration=duration
+    )
 
 
 def validate_tasks(
@@ -145,7 +149,9 @@ def validate_tasks(
         except TaskCheckFailed as failed:
             prebuilt[spec.instance_id] = _failed(spec, failed)
         except SrlSweError as exc:
-            prebuilt[spec.instance_id] = Validation(task_id=spec.instance_id, outcome="error", detail=str(exc).splitlines()[0])
+            prebuilt[spec.instance_id] = Validation(
+                task_id=spec.instance_id, outcome="error", detail=str(exc).splitlines()[0]
+            )
     results: dict[str, Validation] = dict(prebuilt)
     for failed in prebuilt.values():
         if on_done:

@@ -22,7 +22,6 @@ import json
 import os
 import platform
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -32,6 +31,7 @@ from pathlib import Path
 
 import docker.errors
 
+from srl_swe.atomic import replacing_dir
 from srl_swe.errors import SandboxError, TaskCheckFailed
 from srl_swe.sandbox.engine import docker_client
 from srl_swe.sandbox.images import ensure_base
@@ -41,7 +41,14 @@ from srl_swe.tasks.spec import TaskSpec
 
 WHEELHOUSE_VERSION = "1"  # bump when what goes into a wheelhouse changes meaning
 INSTALLER = ["pip", "setuptools", "wheel"]
-DEPENDENCY_FILES = ("pyproject.toml", "setup.py", "setup.cfg", "requirements*.txt", "requirements/*.txt", "requirements/*.in")
+DEPENDENCY_FILES = (
+    "pyproject.toml",
+    "setup.py",
+    "setup.cfg",
+    "requirements*.txt",
+    "requirements/*.txt",
+    "requirements/*.in",
+)
 MANIFEST = "wheelhouse.json"
 SDISTS = (".tar.gz", ".zip", ".tar.bz2", ".tgz")
 PIP_TIMEOUT = 1800.0
@@ -69,12 +76,17 @@ def cache_root() -> Path:
 @functools.cache
 def image_target(image: str) -> Target:
     """The Python, machine and glibc of `image`, asked once per image from a throwaway container."""
-    probe = "import json, platform, sys; print(json.dumps([f'{sys.version_info[0]}.{sys.version_info[1]}', platform.machine(), platform.libc_ver()[1]]))"
+    probe = (
+        "import json, platform, sys; print(json.dumps([f'{sys.version_info[0]}.{sys.version_info[1]}', "
+        "platform.machine(), platform.libc_ver()[1]]))"
+    )
     try:
         out = docker_client().containers.run(image, ["python3", "-c", probe], remove=True, network_disabled=True,
                                              labels=labels())
     except docker.errors.DockerException as exc:
-        raise SandboxError(f"Cannot ask {image} for its Python version: {exc}. Rebuild it with 'srl-swe images build-base'.") from exc
+        raise SandboxError(
+            f"Cannot ask {image} for its Python version: {exc}. Rebuild it with 'srl-swe images build-base'."
+        ) from exc
     python, machine, glibc = json.loads(out.decode().strip().splitlines()[-1])
     return Target(python, machine, glibc)
 
@@ -87,7 +99,13 @@ def wheelhouse_key(requirements: Iterable[str], repo_dir: Path, target: Target) 
     """A hash of what decides a wheelhouse's contents: the requirements (in order), the repo's
     dependency-declaring files (names and bytes) and the target interpreter."""
     h = hashlib.sha256()
-    for part in (WHEELHOUSE_VERSION, json.dumps(asdict(target), sort_keys=True), "requirements", *requirements, "files"):
+    for part in (
+        WHEELHOUSE_VERSION,
+        json.dumps(asdict(target), sort_keys=True),
+        "requirements",
+        *requirements,
+        "files",
+    ):
         h.update(part.encode())
         h.update(b"\0")
     for path in dependency_files(repo_dir):
@@ -111,28 +129,17 @@ def ensure_wheelhouse(spec: TaskSpec, repo_dir: Path, log: Log, target: Target |
     if (final / MANIFEST).is_file():
         log(f"wheelhouse {key} is cached")
         return final
-    final.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{key}-"))
-    try:
+    # a concurrent builder that got there first wins
+    with replacing_dir(final, prefix=f".{key}-", keep_theirs=lambda p: (p / MANIFEST).is_file()) as staging:
         wheels = _resolve(spec.requirements, repo_dir, staging, target, log)
-        (staging / MANIFEST).write_text(json.dumps(
-            {"key": key, "target": asdict(target), "requirements": spec.requirements, "wheels": wheels}, indent=2) + "\n")
-        _publish(staging, final)
-    finally:
-        if staging.exists():  # a failed resolution; a published one was renamed away
-            shutil.rmtree(staging)
+        (staging / MANIFEST).write_text(
+            json.dumps(
+                {"key": key, "target": asdict(target), "requirements": spec.requirements, "wheels": wheels}, indent=2
+            )
+            + "\n"
+        )
     log(f"wheelhouse {key}: {len(wheels)} wheels for Python {target.python}")
     return final
-
-
-def _publish(staging: Path, final: Path) -> None:
-    """Rename the complete wheelhouse into place; a concurrent builder that got there first wins."""
-    staging.chmod(0o755)  # mkdtemp makes it 0700; the wheels are copied into images as they are
-    try:
-        os.replace(staging, final)
-    except OSError:
-        if not (final / MANIFEST).is_file():
-            raise
 
 
 def _resolve(requirements: list[str], repo_dir: Path, dest: Path, target: Target, log: Log) -> list[str]:
@@ -167,9 +174,16 @@ def _add_backend_requires(repo_dir: Path, dest: Path, target: Target, log: Log) 
 def _download(requirements: list[str], repo_dir: Path, dest: Path, target: Target) -> None:
     """`pip download` into `dest`, run in the repo so that '.' and '-r FILE' are the repo's."""
     options = _target_options(target)
-    hint = HINT if not options else (
-        f"Only wheels serve Python {target.python} from this host (Python {host_target().python}), and pip found none: "
-        f"pin a version that ships one with --requirement 'NAME==VERSION', or resolve on a host with Python {target.python}")
+    hint = (
+        HINT
+        if not options
+        else (
+            f"Only wheels serve Python {target.python} from this host (Python {host_target().python}), and pip found "
+            "none: "
+            "pin a version that ships one with --requirement 'NAME==VERSION', or resolve on a host with Python "
+            f"{target.python}"
+        )
+    )
     _pip(["download", "-d", str(dest), *options, *requirement_args(requirements)], repo_dir, hint)
 
 
@@ -231,7 +245,9 @@ def pip_failure(output: str) -> str:
     conflict, or the last error line."""
     missing = re.findall(r"No matching distribution found for (.+)", output)
     if missing:
-        versions = re.search(r"Could not find a version that satisfies the requirement \S+ \(from versions: ([^)]*)\)", output)
+        versions = re.search(
+            r"Could not find a version that satisfies the requirement \S+ \(from versions: ([^)]*)\)", output
+        )
         known = versions.group(1).split(", ") if versions and versions.group(1) != "none" else []
         seen = f" (available: {', '.join(known[-5:])})" if known else " (none for this Python and platform)"
         return f"pip found no distribution for {missing[-1].strip()}{seen}"

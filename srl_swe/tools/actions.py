@@ -69,7 +69,10 @@ def make_action(name: str, arguments: dict[str, Any]) -> Action:
         raise FormatError(f"Tool {name!r} is missing required parameter(s): {', '.join(missing)}.")
     unknown = [k for k in arguments if k not in schema["properties"]]
     if unknown:
-        raise FormatError(f"Tool {name!r} has no parameter(s) {', '.join(unknown)}; it takes: {', '.join(schema['properties']) or 'none'}.")
+        raise FormatError(
+            f"Tool {name!r} has no parameter(s) {', '.join(unknown)}; it takes: "
+            f"{', '.join(schema['properties']) or 'none'}."
+        )
     typed = {k: _coerce(name, k, v, schema["properties"][k]) for k, v in arguments.items()}
     return Action(name=name, arguments=typed)
 
@@ -169,7 +172,10 @@ def tool_arguments(name: str, raw: Any) -> dict[str, Any]:
 def parse_tool_calls(tool_calls: list[Any]) -> Action:
     """An OpenAI assistant message's `tool_calls` list: exactly one call."""
     if not isinstance(tool_calls, list) or len(tool_calls) != 1:
-        raise FormatError(f"Expected exactly one entry in tool_calls, got {len(tool_calls) if isinstance(tool_calls, list) else 'none'}.")
+        raise FormatError(
+            "Expected exactly one entry in tool_calls, got "
+            f"{len(tool_calls) if isinstance(tool_calls, list) else 'none'}."
+        )
     return from_tool_call(tool_calls[0])
 
 

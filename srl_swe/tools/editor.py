@@ -151,7 +151,9 @@ class Editor:
             return
         staged = f"/tmp/.srl_swe_edit_{uuid.uuid4().hex}"
         self.sandbox.write_file(staged, data)
-        result = self.sandbox.run(f"cat -- {staged} > {shlex.quote(path)}; rc=$?; rm -f -- {staged}; [ $rc -eq 0 ]", timeout=60)
+        result = self.sandbox.run(
+            f"cat -- {staged} > {shlex.quote(path)}; rc=$?; rm -f -- {staged}; [ $rc -eq 0 ]", timeout=60
+        )
         if result.exit_code != 0:
             raise EditorError(f"Could not write {path}: {result.output.strip()[:300]}")
 
@@ -161,7 +163,8 @@ class Editor:
             return data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise EditorError(
-                f"The file {path} is not UTF-8 text (byte {exc.start}); the editor handles text files only. Use bash for it."
+                f"The file {path} is not UTF-8 text (byte {exc.start}); the editor handles text files only. Use bash "
+                "for it."
             ) from exc
 
     def _write(self, path: str, text: str, previous: bytes | None) -> None:

@@ -49,7 +49,9 @@ class ToolRunner:
     """The tools of one episode on one sandbox. `reset()` forgets the editor's undo history and
     the windowed tools' open file and window (call it when the sandbox is reset)."""
 
-    def __init__(self, sandbox: Sandbox, command_timeout: float = DEFAULT_COMMAND_TIMEOUT, tools: list[str] | None = None):
+    def __init__(
+        self, sandbox: Sandbox, command_timeout: float = DEFAULT_COMMAND_TIMEOUT, tools: list[str] | None = None
+    ):
         self.sandbox = sandbox
         self.command_timeout = command_timeout
         self.tools = list(tools or DEFAULT_TOOLS)
@@ -66,7 +68,9 @@ class ToolRunner:
 
     def _dispatch(self, action: Action) -> ToolResult:
         if action.name not in self.tools:
-            return ToolResult(observation=f"The tool {action.name!r} is not available here. Available tools: {', '.join(self.tools)}.")
+            return ToolResult(
+                observation=f"The tool {action.name!r} is not available here. Available tools: {', '.join(self.tools)}."
+            )
         if action.name == "bash":
             return self._bash(action.arguments["command"])
         if action.name == "str_replace_editor":
@@ -76,7 +80,9 @@ class ToolRunner:
             return ToolResult(observation=self.windowed(action.name, dict(action.arguments)))
         if action.name == "submit":
             diff = self.sandbox.diff()
-            return ToolResult(observation=diff or "Submitted with no changes to the repository.", submitted=True, diff=diff)
+            return ToolResult(
+                observation=diff or "Submitted with no changes to the repository.", submitted=True, diff=diff
+            )
         raise ValueError(f"No runner for tool {action.name!r}; add one to ToolRunner.run.")
 
     def _bash(self, command: str) -> ToolResult:

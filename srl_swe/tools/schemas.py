@@ -37,7 +37,11 @@ STR_REPLACE_EDITOR = {
             "old_str": {"type": "string", "description": "Text to replace for `str_replace`."},
             "new_str": {"type": "string", "description": "Replacement for `str_replace`, or text for `insert`."},
             "insert_line": {"type": "integer", "description": "`new_str` goes after this line for `insert`."},
-            "view_range": {"type": "array", "items": {"type": "integer"}, "description": "[start, end] lines for `view`; end -1 for the end."},
+            "view_range": {
+                "type": "array",
+                "items": {"type": "integer"},
+                "description": "[start, end] lines for `view`; end -1 for the end.",
+            },
         },
         "required": ["command", "path"],
     },

@@ -42,7 +42,8 @@ def search_dir(sandbox: Sandbox, search_term: str, directory: str | None = None)
         return missing
     # grep -c gives each file's count of matching lines ("path:count"); hidden paths are skipped.
     where, lines = _run(sandbox, f'd=$(realpath -- {shlex.quote(directory or "./")}) && echo "$d" && '
-                                 f"find \"$d\" -type f ! -path '*/.*' -exec grep -IHc -- {shlex.quote(search_term)} {{}} +")
+                                 f"find \"$d\" -type f ! -path '*/.*' "
+                                 f"-exec grep -IHc -- {shlex.quote(search_term)} {{}} +")
     counts, notes = {}, []
     for line in lines:
         path, _, count = line.rpartition(":")

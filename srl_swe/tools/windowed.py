@@ -21,7 +21,8 @@ from srl_swe.tools import windowed_messages as msg
 from srl_swe.tools.editor import Editor, EditorError
 from srl_swe.tools.lint import format_errors, lint_files, new_errors
 
-NAMES = ("open", "goto", "scroll_up", "scroll_down", "create", "edit", "insert", "find_file", "search_dir", "search_file")
+NAMES = ("open", "goto", "scroll_up", "scroll_down", "create", "edit", "insert", "find_file", "search_dir",
+         "search_file")
 
 
 class _Refused(Exception):
@@ -73,7 +74,8 @@ class WindowedTools:
     def _open(self, path: str, line_number: int | None = None) -> str:
         resolved, kind = self.editor.inspect(path)
         if kind == "dir":
-            raise _Refused(f"Error: {_shown(path)} is a directory. You can only open files. Use cd or ls to navigate directories.")
+            raise _Refused(f"Error: {_shown(path)} is a directory. You can only open files. "
+                           "Use cd or ls to navigate directories.")
         if kind == "missing":
             raise _Refused(f"Error: File {_shown(path)} not found")
         text = self._load(resolved)
@@ -113,8 +115,8 @@ class WindowedTools:
         resolved, kind = self.editor.inspect(filename)
         if kind != "missing":
             raise _Refused(f"Warning: File '{_shown(filename)}' already exists.")
-        made = self.sandbox.run(f"mkdir -p -- {shlex.quote(posixpath.dirname(resolved))} && touch -- {shlex.quote(resolved)}",
-                                timeout=30)
+        made = self.sandbox.run(
+            f"mkdir -p -- {shlex.quote(posixpath.dirname(resolved))} && touch -- {shlex.quote(resolved)}", timeout=30)
         if made.exit_code != 0:
             raise _Refused(made.output)
         self.current, self.first = resolved, 0
@@ -125,7 +127,8 @@ class WindowedTools:
               search: str | None = None, replace: str | None = None, **flags: Any) -> str:
         if None not in (start_line, end_line, replacement_text) and search is None and replace is None:
             return self._edit_lines(start_line - 1, end_line - 1, replacement_text.removesuffix("\n"))
-        if search is not None and replace is not None and start_line is None and end_line is None and replacement_text is None:
+        if (search is not None and replace is not None
+                and start_line is None and end_line is None and replacement_text is None):
             return self._edit_replace(search, replace, bool(flags.get("replace-all", False)))
         raise _Refused(msg.EDIT_FORMS)
 
@@ -143,11 +146,15 @@ class WindowedTools:
             raise _Refused(msg.SAME_TEXT)
         if not everywhere and win.window_text(self.first, text).count(search) > 1:
             raise _Refused(msg.MANY_IN_WINDOW.format(search=search))
-        done = win.replace_all(text, search, replace) if everywhere else win.replace_in_window(text, self.first, search, replace)
+        if everywhere:
+            done = win.replace_all(text, search, replace)
+        else:
+            done = win.replace_in_window(text, self.first, search, replace)
         if done is None:
             found = win.occurrence_lines(text, search)
             if found:
-                raise _Refused(msg.NOT_IN_WINDOW.format(search=search, occurrences="\n".join(f"- line {n}" for n in found)))
+                occurrences = "\n".join(f"- line {n}" for n in found)
+                raise _Refused(msg.NOT_IN_WINDOW.format(search=search, occurrences=occurrences))
             raise _Refused(msg.NOT_FOUND.format(search=search))
         moved = win.goto_first(done.first_line, done.text)
         # With replace-all SWE-agent cannot track lines, so every lint error of the result counts.

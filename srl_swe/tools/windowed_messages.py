@@ -21,9 +21,11 @@ _REVIEW = (
 )
 REPLACED_ONE = "Text replaced. " + _REVIEW
 REPLACED_MANY = "Replaced {n} occurrences. " + _REVIEW
-SAME_TEXT = "Your search and replace strings are the same. No changes were made. Please modify your search or replace strings."
+SAME_TEXT = ("Your search and replace strings are the same. No changes were made. "
+             "Please modify your search or replace strings.")
 NOT_FOUND = (
-    "Your edit was not applied (file not modified): Text {search!r} not found in displayed lines (or anywhere in the file).\n"
+    "Your edit was not applied (file not modified): Text {search!r} not found in displayed lines "
+    "(or anywhere in the file).\n"
     "Please modify your search string. Did you forget to properly handle whitespace/indentation?\n"
     "You can also call `open` again to re-display the file with the correct context."
 )

@@ -25,7 +25,8 @@ def _integer(description: str) -> dict[str, str]:
 
 
 WINDOWED_TOOLS: list[dict[str, Any]] = [
-    _tool("open", "Opens the file at the given path in the editor; with line_number the window moves to include that line.",
+    _tool("open", "Opens the file at the given path in the editor; with line_number the window moves to include "
+                  "that line.",
           {"path": _string("The path of the file to open."),
            "line_number": _integer("The line to move the window to (default: the top of the file).")}, ["path"]),
     _tool("goto", "Moves the window to show line_number.", {"line_number": _integer("The line to move the window to.")},

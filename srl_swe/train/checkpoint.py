@@ -5,16 +5,15 @@ position and the step. Each is written in a temporary directory and renamed into
 
 from __future__ import annotations
 
-import os
 import random
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
+from srl_swe.atomic import replacing_dir, write_text
 from srl_swe.errors import ConfigError
 
 STATE_FILE = "trainer_state.pt"
@@ -50,8 +49,8 @@ def save_checkpoint(run_dir: Path, step: int, model, optimizer, scheduler, data_
     `rng_by_rank`: every data-parallel process's RNG state, when there are several."""
     root = checkpoints_dir(run_dir)
     root.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=root, prefix=".staging-"))
-    try:
+    final = root / f"step-{step:06d}"
+    with replacing_dir(final, prefix=".staging-") as staging:
         torch.save(
             {
                 "step": step,
@@ -66,23 +65,10 @@ def save_checkpoint(run_dir: Path, step: int, model, optimizer, scheduler, data_
         )
         if hasattr(model, "peft_config"):
             model.save_pretrained(staging / "adapter")
-        final = root / f"step-{step:06d}"
-        if final.exists():
-            shutil.rmtree(final)
-        os.replace(staging, final)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    _write_atomic(root / LATEST, final.name)
+    write_text(root / LATEST, final.name)
     for old in sorted(p for p in root.glob("step-*") if p.is_dir())[:-keep]:
         shutil.rmtree(old, ignore_errors=True)
     return final
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
 
 
 def latest_checkpoint(run_dir: Path) -> Path | None:

@@ -18,7 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from srl_swe.errors import ConfigError
 
-RAY_ENVS = "Ray address for the episode envs, each in a worker on a docker node (auto | local | ray://HOST:PORT); none: here."
+RAY_ENVS = ("Ray address for the episode envs, each in a worker on a docker node (auto | local | ray://HOST:PORT); "
+            "none: here.")
 
 
 class LoraSettings(BaseModel):
@@ -77,7 +78,9 @@ class GRPOSettings(TrainConfig):
     adv_eps: float = Field(1e-4, gt=0)
     max_refill_rounds: int = Field(4, ge=0)
     max_new_tokens: int = Field(512, ge=1)
-    use_vllm: bool = Field(False, description="Sample rollouts with vLLM (GPU, LoRA runs); else transformers' generate().")
+    use_vllm: bool = Field(
+        False, description="Sample rollouts with vLLM (GPU, LoRA runs); else transformers' generate()."
+    )
     vllm_gpu_memory_utilization: float = Field(0.3, gt=0, lt=1, description="GPU memory share of the vLLM engine.")
 
 
@@ -94,7 +97,7 @@ class RLVRConfig(GRPOSettings):
     batch_tasks: int = Field(2, ge=1, description="Task groups (G episodes each) kept per step.")
     max_turns: int = Field(30, ge=1, description="Policy turns before an episode is truncated (and graded).")
     env_spec: str = Field("rlvr", description="An envs/ spec name or YAML path (mode is forced to rlvr).")
-    env_overrides: dict[str, Any] = Field(default_factory=dict, description="EnvSpec fields to change.")
+    env_overrides: dict[str, Any] = Field(default_factory=dict, description="EnvSettings fields to change.")
     dapo_filter: bool = Field(True, description="Keep only groups with 0 < successes < G (DAPO).")
     ray: str | None = Field(None, description=RAY_ENVS)
 
@@ -107,7 +110,8 @@ class PPOConfig(TrainConfig):
 
     mode: Literal["stepwise", "srl", "rlvr", "both"] = "stepwise"
     ray: str | None = Field(None, description=RAY_ENVS)
-    critic: Literal["separate", "shared"] = Field("separate", description="Own LoRA adapter on the shared base, or the policy's.")
+    critic: Literal["separate", "shared"] = Field(
+        "separate", description="Own LoRA adapter on the shared base, or the policy's.")
     batch_prompts: int = Field(64, ge=1, description="stepwise: prompts (one sample each) per step.")
     generation_batch_prompts: int = Field(16, ge=1, description="Prompts per generate() call.")
     batch_episodes: int = Field(4, ge=1, description="Episode modes: episodes per step (one env each, in lockstep).")
@@ -128,7 +132,7 @@ class PPOConfig(TrainConfig):
     task_ids: list[str] | None = None
     max_turns: int = Field(30, ge=1, description="Policy turns before an episode is truncated.")
     env_spec: str = Field("rlvr", description="An envs/ spec name or YAML path (its mode is set from `mode`).")
-    env_overrides: dict[str, Any] = Field(default_factory=dict, description="EnvSpec fields to change.")
+    env_overrides: dict[str, Any] = Field(default_factory=dict, description="EnvSettings fields to change.")
 
 
 CONFIGS: dict[str, type[TrainConfig]] = {"sft": SFTConfig, "srl": SRLConfig, "rlvr": RLVRConfig, "ppo": PPOConfig}
@@ -181,7 +185,9 @@ def parse_assignments(pairs: list[str]) -> dict[str, Any]:
 def _merge(base: dict, extra: dict) -> dict:
     merged = dict(base)
     for key, value in extra.items():
-        merged[key] = _merge(merged[key], value) if isinstance(value, dict) and isinstance(merged.get(key), dict) else value
+        merged[key] = (
+            _merge(merged[key], value) if isinstance(value, dict) and isinstance(merged.get(key), dict) else value
+        )
     return merged
 
 
@@ -201,7 +207,8 @@ def load_config(kind: str, file: str | Path | None = None, overrides: dict[str, 
         if not isinstance(loaded, dict):
             raise ConfigError(f"Config file {str(path)!r} must hold a mapping of settings.")
         values = loaded
-    values = _merge(_merge(PRESETS[preset][kind], values), {k: v for k, v in (overrides or {}).items() if v is not None})
+    given = {k: v for k, v in (overrides or {}).items() if v is not None}
+    values = _merge(_merge(PRESETS[preset][kind], values), given)
     try:
         return cls.model_validate(values)
     except ValidationError as exc:

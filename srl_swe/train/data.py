@@ -8,6 +8,8 @@ import json
 from pathlib import Path
 
 from srl_swe.errors import ConfigError
+from srl_swe.jsonl import read_jsonl
+from srl_swe.srl.turn import turn_text
 
 STEPWISE_COLUMNS = ("prompt", "expert_action")
 BUILD_HINT = "build it with the step-wise dataset builder (srl_swe.srl.dataset)"
@@ -44,21 +46,17 @@ def stepwise_examples(dataset, with_thought: bool) -> list[dict]:
     examples = []
     for row in dataset:
         thought = (row.get("thought") or "").strip() if with_thought else ""
-        target = f"<think>\n{thought}\n</think>\n{row['expert_action']}" if thought else row["expert_action"]
-        examples.append({"messages": list(row["prompt"]) + [{"role": "assistant", "content": target}], "last_turn_only": True})
+        target = turn_text(thought, row["expert_action"])
+        examples.append(
+            {"messages": list(row["prompt"]) + [{"role": "assistant", "content": target}], "last_turn_only": True}
+        )
     return examples
 
 
 def load_messages_jsonl(path: Path) -> list[dict]:
     """The SFT export: one {"messages": [...]} per line; each needs an assistant turn to learn."""
     examples = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"{path}:{number} is not JSON ({exc.msg}).") from exc
+    for number, record in read_jsonl(path):
         messages = record.get("messages") if isinstance(record, dict) else None
         if not isinstance(messages, list) or not any(m.get("role") == "assistant" for m in messages):
             raise ConfigError(f"{path}:{number} needs a 'messages' list with at least one assistant turn.")
@@ -79,7 +77,9 @@ def _with_dict_arguments(message: dict) -> dict:
             try:
                 function["arguments"] = json.loads(function["arguments"] or "{}")
             except json.JSONDecodeError as exc:
-                raise ConfigError(f"A tool call's arguments are not valid JSON ({exc.msg}): {function['arguments'][:80]!r}.") from exc
+                raise ConfigError(
+                    f"A tool call's arguments are not valid JSON ({exc.msg}): {function['arguments'][:80]!r}."
+                ) from exc
         fixed.append({**call, "function": function})
     return {**message, "tool_calls": fixed}
 

@@ -68,7 +68,8 @@ def grpo_loss(
     mean, as DAPO), plus kl_coef * KL to the reference when kl_coef > 0.
 
     logp_*: (B, T) log-probs of the sampled tokens; advantages: (B,) one per sequence (GRPO) or
-    (B, T) one per token (PPO); mask: (B, T), 1 on tokens the policy produced. Returns the loss and stats (clip fraction, KL when a reference is given)."""
+    (B, T) one per token (PPO); mask: (B, T), 1 on tokens the policy produced. Returns the loss
+    and stats (clip fraction, KL when a reference is given)."""
     if kl_coef > 0 and logp_ref is None:
         raise ValueError("kl_coef > 0 needs logp_ref (the reference policy's log-probs).")
     mask = mask.to(logp_new.dtype)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
+from srl_swe.atomic import replacing_dir
 from srl_swe.errors import ConfigError
 from srl_swe.models.loading import is_adapter, resolve_model
 from srl_swe.train.checkpoint import latest_checkpoint
@@ -28,14 +26,7 @@ def merge_run(run_dir: str | Path, out: str | Path) -> Path:
         raise ConfigError(f"{out} exists and is not empty: choose another --out.")
     model, tokenizer = resolve_model(str(find_adapter(Path(run_dir))))
     merged = model.merge_and_unload()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}-"))
-    try:
+    with replacing_dir(out) as staging:
         merged.save_pretrained(staging)
         tokenizer.save_pretrained(staging)
-        if out.exists():
-            out.rmdir()
-        os.replace(staging, out)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     return out

@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from srl_swe.jsonl import read_jsonl, write_jsonl
 
 METRICS_FILE = "metrics.jsonl"
 
@@ -16,7 +16,7 @@ def read_metrics(run_dir: str | Path) -> list[dict[str, Any]]:
     path = Path(run_dir) / METRICS_FILE
     if not path.is_file():
         return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return [record for _, record in read_jsonl(path)]
 
 
 class MetricsLog:
@@ -32,10 +32,7 @@ class MetricsLog:
 
     def _truncate_after(self, step: int) -> None:
         kept = [m for m in read_metrics(self.path.parent) if m.get("step", 0) <= step]
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.writelines(json.dumps(m) + "\n" for m in kept)
-        os.replace(tmp, self.path)
+        write_jsonl(self.path, kept)
 
     def log(self, step: int, values: dict[str, Any]) -> None:
         record = {"step": step, **values}

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from pathlib import Path
 
+from srl_swe.atomic import replacing
 from srl_swe.errors import ConfigError
 from srl_swe.train.metrics import read_metrics
 
 # Shown first, in this order, when present; any other numeric metric follows.
-PREFERRED = ["reward_mean", "reward_std", "loss", "value_loss", "explained_variance", "clip_fraction", "fraction_filtered",
-             "kl", "entropy", "completion_len_mean",
+PREFERRED = ["reward_mean", "reward_std", "loss", "value_loss", "explained_variance", "clip_fraction",
+             "fraction_filtered", "kl", "entropy", "completion_len_mean",
              "tokens_per_s", "format_error_rate", "success_rate", "grad_norm", "lr"]
 
 
@@ -27,7 +26,12 @@ def plot_run(run_dir: str | Path, out: str | Path | None = None) -> Path:
     records = read_metrics(run_dir)
     if not records:
         raise ConfigError(f"{run_dir} has no metrics.jsonl entries to plot: train first.")
-    numeric = {k for r in records for k, v in r.items() if k != "step" and isinstance(v, (int, float)) and not isinstance(v, bool)}
+    numeric = {
+        k
+        for r in records
+        for k, v in r.items()
+        if k != "step" and isinstance(v, (int, float)) and not isinstance(v, bool)
+    }
     keys = [k for k in PREFERRED if k in numeric] + sorted(numeric - set(PREFERRED))
     cols = min(3, len(keys))
     rows = math.ceil(len(keys) / cols)
@@ -43,9 +47,7 @@ def plot_run(run_dir: str | Path, out: str | Path | None = None) -> Path:
     fig.suptitle(f"{run_dir.name}: {len(records)} steps", fontsize=11)
     fig.tight_layout()
     out = Path(out) if out else run_dir / "curves.png"
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=".curves-", suffix=".png")
-    os.close(fd)
-    fig.savefig(tmp, dpi=110)
+    with replacing(out, binary=True) as fh:
+        fig.savefig(fh, dpi=110, format="png")
     plt.close(fig)
-    os.replace(tmp, out)
     return out

@@ -44,7 +44,11 @@ def sample(model, tokenizer, prompts: Sequence[Sequence[int]], num_samples: int,
     ids, mask = _left_pad(prompts, tokenizer.pad_token_id, device)
     was_training = model.training
     model.eval()
-    kwargs = {"do_sample": True, "temperature": temperature, "top_p": top_p, "top_k": 0} if do_sample else {"do_sample": False}
+    kwargs = (
+        {"do_sample": True, "temperature": temperature, "top_p": top_p, "top_k": 0}
+        if do_sample
+        else {"do_sample": False}
+    )
     out = model.generate(
         input_ids=ids, attention_mask=mask, max_new_tokens=max_new_tokens, num_return_sequences=num_samples,
         pad_token_id=tokenizer.pad_token_id, eos_token_id=sorted(stop_ids(tokenizer, model)), **kwargs,

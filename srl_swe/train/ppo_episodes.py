@@ -1,8 +1,8 @@
 """PPO's multi-turn rollouts: SWEEnv episodes (Docker) turned into `Rollout`s with a reward per turn.
 
-The episodes are run by `rlvr.run_episodes` in envs opened by `rlvr.open_envs`, the code that
-steps envs for training today; this file only picks the env mode and converts each episode. When
-the env-stepping loops move into env/rollout.py, `_run` below is the one place to switch.
+The episodes run through the one rollout loop (`env.rollout.rollout_group`, in lockstep, one
+batched generate per turn) with RLVR's sampled policy, in envs opened by `rlvr.open_envs`; this
+file only picks the env mode and converts each episode.
 
 Rewards per PPO mode (each turn's reward lands on its last token; GAE does the crediting):
 - `srl`: guided episodes. The env (srl mode) scores the policy's action against the expert's at
@@ -17,11 +17,13 @@ from __future__ import annotations
 
 from contextlib import ExitStack
 
-from srl_swe.env.swe_env import similarity
+from srl_swe.env.rollout import Episode, Turn, rollout_group
+from srl_swe.srl.similarity import ratio
 from srl_swe.train import rlvr
 from srl_swe.train.config import PPOConfig
-from srl_swe.train.ppo_update import Rollout, Turn
-from srl_swe.train.rlvr import EpisodeRun
+from srl_swe.train.ppo_update import Rollout
+from srl_swe.train.ppo_update import Turn as ScoredTurn
+from srl_swe.train.rlvr import SampledPolicy
 from srl_swe.train.rlvr import task_ids as task_ids  # the same task selection as train rlvr
 from srl_swe.train.session import Session
 
@@ -33,26 +35,22 @@ def open_envs(cfg: PPOConfig, stack: ExitStack) -> list:
     return rlvr.open_envs(cfg, stack, ENV_MODE[cfg.mode], cfg.batch_episodes)  # type: ignore[arg-type]
 
 
-def _run(s: Session, envs: list, tasks: list[str]) -> list[EpisodeRun]:
-    return rlvr.run_episodes(s, envs, tasks)
-
-
-def guide_reward(step: dict, format_error_reward: float) -> float:
+def guide_reward(turn: Turn, format_error_reward: float) -> float:
     """Mode `both`: the turn's similarity to the expert's action at the same step index."""
-    if step["format_error"] is not None:
+    if turn.format_error is not None:
         return format_error_reward
-    if step["expert_action"] is None:  # the policy went on past the expert's last step
+    if turn.expert_action is None:  # the policy went on past the expert's last step
         return 0.0
-    return similarity(step["action"], step["expert_action"])
+    return ratio(turn.action, turn.expert_action)
 
 
-def to_rollout(run: EpisodeRun, mode: str, format_error_reward: float) -> Rollout:
+def to_rollout(episode: Episode, mode: str, format_error_reward: float) -> Rollout:
     turns = []
-    for context, sample, step in zip(run.contexts, run.samples, run.steps, strict=True):
-        reward = step["reward"] + (guide_reward(step, format_error_reward) if mode == "both" else 0.0)
-        turns.append(Turn(context, sample, reward))
-    outcome = float(run.grade["resolved"]) if run.grade and mode != "srl" else None
-    return Rollout(turns, task_id=run.task_id, format_errors=run.format_errors, outcome=outcome)
+    for turn in episode.turns:
+        reward = turn.reward + (guide_reward(turn, format_error_reward) if mode == "both" else 0.0)
+        turns.append(ScoredTurn(turn.prompt_ids, turn.completion_ids, reward))
+    outcome = float(episode.grade["resolved"]) if episode.grade and mode != "srl" else None
+    return Rollout(turns, task_id=episode.task_id, format_errors=episode.format_errors, outcome=outcome)
 
 
 def episode_rollouts(s: Session, envs: list, tasks: list[str]) -> list[Rollout]:
@@ -60,4 +58,5 @@ def episode_rollouts(s: Session, envs: list, tasks: list[str]) -> list[Rollout]:
     cfg: PPOConfig = s.cfg  # type: ignore[assignment]
     picked = [tasks[i] for i in s.sampler.take(len(envs))]
     penalty = envs[0].settings.format_error_reward
-    return [to_rollout(run, cfg.mode, penalty) for run in _run(s, envs, picked)]
+    episodes = rollout_group(envs, SampledPolicy(s), task_ids=picked)
+    return [to_rollout(episode, cfg.mode, penalty) for episode in episodes]

@@ -14,12 +14,14 @@ drawn, within `max_refill_rounds`, until `batch_tasks` groups are kept."""
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass, field
 
 import torch
 
+from srl_swe.env.rollout import Episode, rollout_group
 from srl_swe.errors import ConfigError
+from srl_swe.policy import Reply
 from srl_swe.train import policy
 from srl_swe.train.config import RLVRConfig
 from srl_swe.train.grpo import EmptyBatch, filter_groups, group_advantages
@@ -28,16 +30,30 @@ from srl_swe.train.session import Session, open_session
 from srl_swe.train.update import policy_update
 
 
-@dataclass
-class EpisodeRun:
-    task_id: str
-    contexts: list[list[int]] = field(default_factory=list)
-    samples: list[list[int]] = field(default_factory=list)
-    reward: float = 0.0
-    format_errors: int = 0
-    truncated_by: str | None = None
-    steps: list[dict] = field(default_factory=list)  # per turn: reward, action, expert_action, format_error
-    grade: dict | None = None
+class SampledPolicy:
+    """The policy being trained, sampled through the session: one batched generate per turn over
+    the unfinished episodes' prompts; each reply keeps its (context, sample) token ids."""
+
+    def __init__(self, s: Session):
+        self.s = s
+
+    def act(self, messages: list[dict]) -> Reply:
+        return self.act_batch([messages])[0]
+
+    def act_batch(self, batch: Sequence[list[dict]]) -> list[Reply]:
+        s, cfg = self.s, self.s.cfg
+        contexts = [policy.encode_prompt(s.tokenizer, messages, cfg.max_prompt_tokens) for messages in batch]
+        samples = s.sample(contexts, 1, cfg.max_new_tokens, cfg.temperature, cfg.top_p)
+        return [Reply(action=policy.decode(s.tokenizer, sample), prompt_ids=context, completion_ids=sample)
+                for context, sample in zip(contexts, samples, strict=True)]
+
+
+def contexts(episode: Episode) -> list[list[int]]:
+    return [turn.prompt_ids for turn in episode.turns]
+
+
+def samples(episode: Episode) -> list[list[int]]:
+    return [turn.completion_ids for turn in episode.turns]
 
 
 def task_ids(cfg: RLVRConfig) -> list[str]:
@@ -65,49 +81,25 @@ def open_envs(cfg: RLVRConfig, stack: ExitStack, mode: str = "rlvr", count: int 
     count = count or cfg.group_size
     executor = stack.enter_context(open_executor(ExecutorSettings(workers=count, ray=cfg.ray), node_hooks(cfg.ray)))
     overrides = {**cfg.env_overrides, "mode": mode, "max_steps": cfg.max_turns}
-    envs = executor.host(partial(SWEEnv, tasks_dir=absolute_tasks_dir(cfg.tasks_dir), env_spec=cfg.env_spec, **overrides), count)
+    make = partial(SWEEnv, tasks_dir=absolute_tasks_dir(cfg.tasks_dir), env_spec=cfg.env_spec, **overrides)
+    envs = executor.host(make, count)
     for env in envs:
         stack.callback(env.close)
     return envs
 
 
-def run_group(s: Session, envs: list, task_id: str) -> list[EpisodeRun]:
+def run_group(s: Session, envs: list, task_id: str) -> list[Episode]:
     """G episodes of `task_id`, one per env, until each submits or is truncated (and graded)."""
-    return run_episodes(s, envs, [task_id] * len(envs))
-
-
-def run_episodes(s: Session, envs: list, tasks: list[str]) -> list[EpisodeRun]:
-    """One episode of tasks[i] in envs[i] each, in lockstep (one batched generate per turn over the
-    unfinished ones), until each submits or is truncated (and graded)."""
-    cfg: RLVRConfig = s.cfg  # type: ignore[assignment]
-    runs = [EpisodeRun(task_id) for task_id in tasks]
-    infos = [env.reset(options={"task_id": task_id})[1] for env, task_id in zip(envs, tasks, strict=True)]
-    live, done = list(range(len(envs))), set()
-    while live:
-        contexts = [policy.encode_prompt(s.tokenizer, infos[i]["messages"], cfg.max_prompt_tokens) for i in live]
-        samples = s.sample(contexts, 1, cfg.max_new_tokens, cfg.temperature, cfg.top_p)
-        for i, context, sample in zip(live, contexts, samples, strict=True):
-            runs[i].contexts.append(context)
-            runs[i].samples.append(sample)
-            _, reward, terminated, truncated, infos[i] = envs[i].step(policy.decode(s.tokenizer, sample))
-            runs[i].reward += reward
-            runs[i].format_errors += infos[i]["format_error"] is not None
-            runs[i].steps.append({"reward": reward, **{k: infos[i][k] for k in ("action", "expert_action", "format_error")}})
-            if terminated or truncated:
-                runs[i].truncated_by = infos[i].get("truncated_by")
-                runs[i].grade = infos[i].get("grade")
-                done.add(i)
-        live = [i for i in live if i not in done]
-    return runs
+    return rollout_group(envs, SampledPolicy(s), task_id=task_id)
 
 
 def collect_groups(s: Session, envs: list, tasks: list[str],
-                   progress: StepProgress | None = None) -> tuple[list[list[EpisodeRun]], dict]:
+                   progress: StepProgress | None = None) -> tuple[list[list[Episode]], dict]:
     """Dynamic sampling over tasks: run groups, keep those with mixed outcomes (DAPO). Data-parallel
     processes each run their share of the drawn tasks; the groups are pooled after every round."""
     cfg: RLVRConfig = s.cfg  # type: ignore[assignment]
-    kept: list[list[EpisodeRun]] = []
-    every: list[EpisodeRun] = []
+    kept: list[list[Episode]] = []
+    every: list[Episode] = []
     rounds = sampled = 0
     began = time.perf_counter()
     while len(kept) < cfg.batch_tasks and rounds <= cfg.max_refill_rounds:
@@ -120,21 +112,28 @@ def collect_groups(s: Session, envs: list, tasks: list[str],
             runs.append(run_group(s, envs, tasks[i]))
         for group in s.workers.gather(runs):
             every += group
-            if not cfg.dapo_filter or filter_groups([r.reward for r in group], cfg.group_size, cfg.std_eps):
+            if not cfg.dapo_filter or filter_groups([r.total_reward for r in group], cfg.group_size, cfg.std_eps):
                 kept.append(group)
         rounds += 1
-    stats = {"runs": every, "groups_sampled": sampled, "rounds": rounds, "seconds": s.workers.maximum(time.perf_counter() - began)}
+    stats = {
+        "runs": every,
+        "groups_sampled": sampled,
+        "rounds": rounds,
+        "seconds": s.workers.maximum(time.perf_counter() - began),
+    }
     if not kept:
-        successes = sum(r.reward > 0 for r in every)
+        successes = sum(r.total_reward > 0 for r in every)
         raise EmptyBatch(
-            f"All {sampled} task group(s) had the same outcome in every episode ({successes}/{len(every)} solved) after "
-            f"{rounds - 1} refill round(s): no learning signal. Start from a stronger policy (--init-from an SRL or SFT "
+            f"All {sampled} task group(s) had the same outcome in every episode ({successes}/{len(every)} solved) "
+            "after "
+            f"{rounds - 1} refill round(s): no learning signal. Start from a stronger policy (--init-from an SRL or "
+            "SFT "
             "run), raise max_refill_rounds, or set dapo_filter: false."
         )
     return kept, stats
 
 
-def update(s: Session, groups: list[list[EpisodeRun]]) -> dict[str, float]:
+def update(s: Session, groups: list[list[Episode]]) -> dict[str, float]:
     """Each turn of each episode is one scored sequence carrying its episode's advantage; each
     data-parallel process updates on its share of the groups."""
     cfg: RLVRConfig = s.cfg  # type: ignore[assignment]
@@ -142,11 +141,11 @@ def update(s: Session, groups: list[list[EpisodeRun]]) -> dict[str, float]:
     runs = [r for g in groups for r in g]
     if not runs:
         return policy_update(s, [], [], torch.zeros(0))
-    episode_adv = group_advantages([r.reward for r in runs], cfg.group_size, cfg.adv_eps)
-    contexts = [c for r in runs for c in r.contexts]
-    samples = [x for r in runs for x in r.samples]
-    advantages = torch.cat([episode_adv[i].repeat(len(r.samples)) for i, r in enumerate(runs)])
-    return policy_update(s, contexts, samples, advantages)
+    episode_adv = group_advantages([r.total_reward for r in runs], cfg.group_size, cfg.adv_eps)
+    all_contexts = [c for r in runs for c in contexts(r)]
+    all_samples = [x for r in runs for x in samples(r)]
+    advantages = torch.cat([episode_adv[i].repeat(len(r.turns)) for i, r in enumerate(runs)])
+    return policy_update(s, all_contexts, all_samples, advantages)
 
 
 def train_rlvr(cfg: RLVRConfig, resume: bool = False) -> dict:
@@ -164,14 +163,14 @@ def train_rlvr(cfg: RLVRConfig, resume: bool = False) -> dict:
             metrics = update(s, groups)
             s.step += 1
             runs = st["runs"]
-            lengths = [len(x) for r in runs for x in r.samples]
+            lengths = [len(x) for r in runs for x in samples(r)]
             last = {
                 **metrics,
-                "success_rate": sum(r.reward > 0 for r in runs) / len(runs),
-                "reward_mean": sum(r.reward for r in runs) / len(runs),
+                "success_rate": sum(r.total_reward > 0 for r in runs) / len(runs),
+                "reward_mean": sum(r.total_reward for r in runs) / len(runs),
                 "fraction_filtered": 1 - len(groups) / st["groups_sampled"],
                 "refill_rounds": st["rounds"] - 1,
-                "turns_mean": sum(len(r.samples) for r in runs) / len(runs),
+                "turns_mean": sum(len(r.turns) for r in runs) / len(runs),
                 "format_errors_mean": sum(r.format_errors for r in runs) / len(runs),
                 "completion_len_mean": sum(lengths) / len(lengths),
                 "tokens_per_s": sum(lengths) / st["seconds"],

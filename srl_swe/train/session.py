@@ -4,10 +4,7 @@ Each trainer opens a Session and then reads top to bottom."""
 
 from __future__ import annotations
 
-import os
 import random
-import shutil
-import tempfile
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,6 +15,7 @@ import numpy as np
 import torch
 
 from srl_swe import atomic
+from srl_swe.atomic import replacing_dir
 from srl_swe.errors import ConfigError
 from srl_swe.models.loading import is_adapter, resolve_model
 from srl_swe.train import policy
@@ -117,15 +115,9 @@ class Session:
         if not self.workers.is_main:
             self.workers.barrier()
             return target
-        staging = Path(tempfile.mkdtemp(dir=self.run_dir, prefix=".adapter-"))
-        try:
+        with replacing_dir(target, prefix=".adapter-") as staging:
             self.model.save_pretrained(staging)
             self.tokenizer.save_pretrained(staging)
-            if target.exists():
-                shutil.rmtree(target)
-            os.replace(staging, target)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
         self.workers.barrier()
         return target
 
@@ -214,7 +206,9 @@ def open_session(cfg: TrainConfig, n_items: int, resume: bool = False, prepare: 
     vllm = open_vllm(cfg, model, tokenizer, workers) if getattr(cfg, "use_vllm", False) else None
     try:
         with log:
-            yield Session(cfg, run_dir, device, model, tokenizer, optimizer, scheduler, sampler, log, workers, step, vllm)
+            yield Session(
+                cfg, run_dir, device, model, tokenizer, optimizer, scheduler, sampler, log, workers, step, vllm
+            )
     finally:
         if vllm is not None:
             vllm.close()

@@ -20,13 +20,17 @@ from srl_swe.train.progress import progress_bar
 from srl_swe.train.session import Session, open_session
 
 
-def tokenize_example(tokenizer, messages: list[dict], max_tokens: int, last_turn_only: bool = False) -> tuple[list[int], list[int]]:
+def tokenize_example(
+    tokenizer, messages: list[dict], max_tokens: int, last_turn_only: bool = False
+) -> tuple[list[int], list[int]]:
     """(ids, loss mask). A whole conversation (the SFT export) learns every assistant turn where the
     template marks them with `{% generation %}`; a step-wise example (prompt -> expert action), or a
     template without markers, learns the last assistant turn only: the ids after the rendered
     prompt before it, up to its end-of-turn token."""
     if "generation" in (tokenizer.chat_template or "") and not last_turn_only:
-        out = tokenizer.apply_chat_template(messages, tokenize=True, return_dict=True, return_assistant_tokens_mask=True)
+        out = tokenizer.apply_chat_template(
+            messages, tokenize=True, return_dict=True, return_assistant_tokens_mask=True
+        )
         ids, mask = list(out["input_ids"]), list(out["assistant_masks"])
     else:
         last = max(i for i, m in enumerate(messages) if m["role"] == "assistant")

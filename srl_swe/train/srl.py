@@ -75,7 +75,8 @@ def sample_groups(s: Session, picked: list[dict], reward_fn: RewardFn,
     return kept, rewards, [len(c) for c in completions]
 
 
-def collect_batch(s: Session, rows, reward_fn: RewardFn, progress: StepProgress | None = None) -> tuple[Batch, SamplingStats]:
+def collect_batch(s: Session, rows, reward_fn: RewardFn,
+                  progress: StepProgress | None = None) -> tuple[Batch, SamplingStats]:
     """Dynamic sampling with refill: sample groups, keep those with reward std > std_eps, and
     draw more prompts until `batch_prompts` groups are kept or the refill rounds run out.
 
@@ -117,8 +118,10 @@ def collect_batch(s: Session, rows, reward_fn: RewardFn, progress: StepProgress 
     if not batch.rewards:
         raise EmptyBatch(
             f"Every one of the {stats.groups_sampled} sampled groups had reward std <= {cfg.std_eps} after "
-            f"{stats.rounds - 1} refill round(s): no learning signal (mean reward {sum(stats.rewards) / len(stats.rewards):.3f}). "
-            "Start from a model that writes well-formed actions (e.g. --init-from an SFT run), or raise max_refill_rounds."
+            f"{stats.rounds - 1} refill round(s): no learning signal (mean reward "
+            f"{sum(stats.rewards) / len(stats.rewards):.3f}). "
+            "Start from a model that writes well-formed actions (e.g. --init-from an SFT run), or raise "
+            "max_refill_rounds."
         )
     keep = cfg.batch_prompts * g
     return Batch(batch.prompts[:keep], batch.completions[:keep], batch.rewards[:keep]), stats
@@ -139,7 +142,10 @@ def train_srl(cfg: SRLConfig, resume: bool = False, reward_fn: RewardFn | None =
     reward_fn = reward_fn or default_reward()
     rows = load_stepwise(cfg.data, cfg.train_split)
     last: dict = {}
-    with open_session(cfg, len(rows), resume) as s, progress_bar("SRL", cfg.max_steps, s.step, s.workers.is_main) as advance:
+    with (
+        open_session(cfg, len(rows), resume) as s,
+        progress_bar("SRL", cfg.max_steps, s.step, s.workers.is_main) as advance,
+    ):
         while s.step < cfg.max_steps:
             began = time.perf_counter()
             batch, st = collect_batch(s, rows, reward_fn, advance)

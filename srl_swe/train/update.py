@@ -29,7 +29,11 @@ def policy_update(s: Session, prompts: list[list[int]], completions: list[list[i
     want_ref = s.uses_lora and (cfg.kl_coef > 0 or cfg.log_kl)
     with torch.no_grad():
         # Ratios need the sampling policy's log-probs only when the weights move between passes.
-        old = [policy.score(s.model, prompts[c], completions[c], pad)[0] for c in chunks] if cfg.num_iterations > 1 else None
+        old = (
+            [policy.score(s.model, prompts[c], completions[c], pad)[0] for c in chunks]
+            if cfg.num_iterations > 1
+            else None
+        )
         ref = None
         if want_ref:
             with s.model.disable_adapter():
@@ -43,7 +47,9 @@ def policy_update(s: Session, prompts: list[list[int]], completions: list[list[i
         for j, c in enumerate(chunks):
             logp, mask, entropy = policy.score(s.model, prompts[c], completions[c], pad, with_entropy=iteration == 0)
             logp_old = old[j] if old is not None else logp.detach()
-            loss, stats = grpo_loss(logp, logp_old, advantages[c], mask, cfg.clip_eps, cfg.kl_coef, ref[j] if ref else None)
+            loss, stats = grpo_loss(
+                logp, logp_old, advantages[c], mask, cfg.clip_eps, cfg.kl_coef, ref[j] if ref else None
+            )
             weight = float(mask.sum()) / total_tokens
             (loss * weight).backward()
             if last:

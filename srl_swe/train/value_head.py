@@ -95,7 +95,8 @@ def parameter_groups(model) -> tuple[list[torch.nn.Parameter], list[torch.nn.Par
     policy_params, critic_params = [], []
     for name, param in model.named_parameters():
         if param.requires_grad:
-            (critic_params if any(n in name or name.startswith(n) for n in critic_names) else policy_params).append(param)
+            is_critic = any(n in name or name.startswith(n) for n in critic_names)
+            (critic_params if is_critic else policy_params).append(param)
     return policy_params, critic_params
 
 

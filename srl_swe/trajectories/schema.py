@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from srl_swe.atomic import replacing
+from srl_swe import jsonl
 from srl_swe.tools.actions import Action, canonical
 
 
@@ -46,14 +46,10 @@ class Trajectory(BaseModel):
 
 
 def read_jsonl(path: str | Path) -> Iterator[Trajectory]:
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                yield Trajectory.model_validate_json(line)
+    for _, line in jsonl.lines(path):
+        yield Trajectory.model_validate_json(line)
 
 
 def write_jsonl(path: str | Path, trajectories: Iterable[Trajectory]) -> None:
     """Atomic: the file is complete or untouched."""
-    with replacing(path) as fh:
-        for trajectory in trajectories:
-            fh.write(trajectory.model_dump_json() + "\n")
+    jsonl.write_lines(path, (trajectory.model_dump_json() for trajectory in trajectories))

@@ -173,14 +173,14 @@ def cli(*args: str) -> str:
 # ---------------------------------------------------------------- stage 2: experts
 
 def expert_steps(task_id: str) -> list[tuple[str, str]]:
-    from srl_swe.trajectories.record import load_steps
+    from srl_swe.agents.record import load_steps
 
     return load_steps(EXPERTS / f"{task_id}.yaml")
 
 
 def record_expert(task: TaskDef, force: bool) -> str:
     from srl_swe.tasks.registry import expert_path
-    from srl_swe.trajectories.record import parse_steps, record_actions, save_expert
+    from srl_swe.agents.record import parse_steps, record_actions, save_expert
     from srl_swe.trajectories.schema import read_jsonl
 
     steps = expert_steps(task.id)

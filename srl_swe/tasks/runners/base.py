@@ -17,7 +17,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from srl_swe.tasks.spec import TaskSpec
 
-PASSED, FAILED, ERROR, SKIPPED, XFAIL, XPASS, MISSING = "PASSED", "FAILED", "ERROR", "SKIPPED", "XFAIL", "XPASS", "MISSING"
+PASSED, FAILED, ERROR, SKIPPED, XFAIL, XPASS, MISSING = (
+    "PASSED",
+    "FAILED",
+    "ERROR",
+    "SKIPPED",
+    "XFAIL",
+    "XPASS",
+    "MISSING",
+)
 PASSING = frozenset({PASSED, XFAIL})
 _WORST_FIRST = (ERROR, FAILED, XPASS, SKIPPED, XFAIL, PASSED)
 

@@ -27,7 +27,9 @@ _RULE = "=" * 70
 _DASHES = "-" * 70
 # `name (where)` then subtest parameters; searched at the end of the text before ` ... `, since
 # output the test wrote to stdout without a newline can come first.
-_DESCRIPTION = re.compile(r"(?P<name>[A-Za-z_]\w*) \((?P<where>[A-Za-z_][\w.]*)\)(?P<params>(?: \[.*?\])?(?: \(.*\))?)$")
+_DESCRIPTION = re.compile(
+    r"(?P<name>[A-Za-z_]\w*) \((?P<where>[A-Za-z_][\w.]*)\)(?P<params>(?: \[.*?\])?(?: \(.*\))?)$"
+)
 # A block's header holds the description alone (a module that failed to import is named dotted).
 _HEADER = re.compile(r"^(?P<name>[A-Za-z_][\w.]*) \((?P<where>[A-Za-z_][\w.]*)\)(?P<params>.*)$")
 _RESULT = re.compile(r"^(ok|FAIL|ERROR|expected failure|unexpected success|skipped\b.*)$")

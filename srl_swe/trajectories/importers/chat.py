@@ -56,7 +56,9 @@ def chat_steps(
     carried = ""  # a thought from a turn with no action goes to the next action's thought
 
     def close() -> None:
-        steps.extend(Step(thought=o.thought, action=o.call.action, observation="\n".join(o.observations)) for o in open_calls)
+        steps.extend(
+            Step(thought=o.thought, action=o.call.action, observation="\n".join(o.observations)) for o in open_calls
+        )
         open_calls.clear()
 
     for index, message in enumerate(messages):

@@ -7,7 +7,7 @@ import json
 import re
 from typing import Any
 
-from srl_swe.env.prompts import truncate_middle
+from srl_swe.text import truncate_middle
 from srl_swe.tools.actions import Action
 from srl_swe.trajectories.importers.report import ImportReport, Where
 from srl_swe.trajectories.schema import Outcome, Step, Trajectory
@@ -18,7 +18,8 @@ MAX_OBSERVATION_CHARS = 100_000
 _MARKER_ROOM = 64  # truncate_middle's "[... N characters omitted ...]" line fits in this
 
 # OpenHands' text mode puts a worked example before the task in its first user message.
-_OPENHANDS_EXAMPLE = re.compile(r"^.*?-+ NEW TASK DESCRIPTION -+\n(.*?)(?:\n-+ END OF NEW TASK DESCRIPTION -+.*)?$", re.S)
+_OPENHANDS_EXAMPLE = re.compile(
+    r"^.*?-+ NEW TASK DESCRIPTION -+\n(.*?)(?:\n-+ END OF NEW TASK DESCRIPTION -+.*)?$", re.S)
 _ISSUE_TAGS = [
     re.compile(r"<pr_description>\s*(?:Consider the following PR description:\s*)?(.*?)\s*</pr_description>", re.S),
     re.compile(r"<issue>\s*(.*?)\s*</issue>", re.S),
@@ -90,7 +91,9 @@ def clip(observation: str, where: Where, report: ImportReport, step: int) -> str
     again: importing an imported file changes nothing."""
     if len(observation) <= MAX_OBSERVATION_CHARS:
         return observation
-    report.note(where, "observation clipped", f"step {step}: {len(observation)} characters kept to {MAX_OBSERVATION_CHARS}")
+    report.note(
+        where, "observation clipped", f"step {step}: {len(observation)} characters kept to {MAX_OBSERVATION_CHARS}"
+    )
     return capped(observation)
 
 
@@ -115,8 +118,10 @@ def make_trajectory(
 ) -> Trajectory:
     if not steps:
         raise SkipRecord("no steps", "the trajectory holds no action that parses")
-    # Copy only the steps whose observation is clipped: most are not, and a copy per step is the slowest part of import.
-    steps = [s if len(s.observation) <= MAX_OBSERVATION_CHARS else s.model_copy(update={"observation": clip(s.observation, where, report, k)})
+    # Copy only the steps whose observation is clipped: most are not, and a copy per step is the slowest part of
+    # import.
+    steps = [s if len(s.observation) <= MAX_OBSERVATION_CHARS
+             else s.model_copy(update={"observation": clip(s.observation, where, report, k)})
              for k, s in enumerate(steps)]
     if resolved is not None and not isinstance(resolved, bool):
         raise SkipRecord("bad record", f"'resolved' must be true or false, got {resolved!r}")

@@ -39,7 +39,8 @@ def by_record(record: Any) -> str | None:
     if isinstance(record, dict):
         if isinstance(record.get("steps"), list) and "task_id" in record:
             return "srl-swe"
-        if str(record.get("trajectory_format", "")).startswith("mini-swe-agent") or "mini_version" in (record.get("info") or {}):
+        if (str(record.get("trajectory_format", "")).startswith("mini-swe-agent")
+                or "mini_version" in (record.get("info") or {})):
             return "mini-swe-agent"
         steps = record.get("trajectory")
         if isinstance(steps, list) and steps and all(isinstance(i, dict) and "action" in i for i in steps):

@@ -59,7 +59,8 @@ def import_file(path: str | Path, format: str = "auto", report: ImportReport | N
             report.skip(where, exc.kind, f"{fmt}: {exc.detail}")
             continue
         except _RecordErrors as exc:
-            report.skip(where, "bad record", f"read as {fmt}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+            first_line = str(exc).splitlines()[0] if str(exc) else ""
+            report.skip(where, "bad record", f"read as {fmt}: {type(exc).__name__}: {first_line}")
             continue
         report.kept(where, fmt, len(trajectory.steps))
         yield trajectory
@@ -124,11 +125,13 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
         elif glob.has_magic(str(raw)) and (matches := sorted(glob.glob(str(raw), recursive=True))):
             found += expand_paths(matches)
         else:
-            raise FileNotFoundError(2, "No such file or directory" + (" (the pattern matched nothing)" if glob.has_magic(str(raw)) else ""), str(path))
+            why = " (the pattern matched nothing)" if glob.has_magic(str(raw)) else ""
+            raise FileNotFoundError(2, "No such file or directory" + why, str(path))
     return found
 
 
-def import_paths(paths: Iterable[str | Path], format: str = "auto", strict: bool = False) -> tuple[list[Trajectory], ImportReport]:
+def import_paths(paths: Iterable[str | Path], format: str = "auto",
+                 strict: bool = False) -> tuple[list[Trajectory], ImportReport]:
     """Every trajectory under `paths`, with the report. `strict`: raise StrictImportError when any
     record was skipped or any step dropped."""
     report = ImportReport()

@@ -50,7 +50,8 @@ def diff_of(record: Any) -> str | None:
     if not isinstance(record, dict):
         return None
     test_result = record.get("test_result") if isinstance(record.get("test_result"), dict) else {}
-    candidates = [record.get(k) for k in ("patch", "model_patch", "git_patch", "submission")] + [test_result.get("git_patch")]
+    candidates = [record.get(k) for k in ("patch", "model_patch", "git_patch", "submission")]
+    candidates.append(test_result.get("git_patch"))
     return next((v for v in candidates if isinstance(v, str)), None)  # SWE-Gym: test_result.git_patch
 
 

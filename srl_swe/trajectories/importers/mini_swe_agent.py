@@ -104,7 +104,9 @@ def convert(record: Any, where: Where, report: ImportReport) -> Trajectory:
     task_id = task_id_of(record, where)
     if task_id.endswith(".traj.json"):
         task_id = task_id[: -len(".traj.json")]
-    model = (info.get("config") or {}).get("model", {}).get("model_name") if isinstance(info.get("config"), dict) else None
+    model = (
+        (info.get("config") or {}).get("model", {}).get("model_name") if isinstance(info.get("config"), dict) else None
+    )
     return make_trajectory(
         task_id,
         problem_from_messages(messages),

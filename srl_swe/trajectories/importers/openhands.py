@@ -24,7 +24,16 @@ from srl_swe.trajectories.schema import Trajectory
 
 NAME = "openhands"
 
-RUNTIME_PARAMETERS = {"is_input", "timeout", "security_risk", "impl_source", "message", "task_completed", "outputs", "thought"}
+RUNTIME_PARAMETERS = {
+    "is_input",
+    "timeout",
+    "security_risk",
+    "impl_source",
+    "message",
+    "task_completed",
+    "outputs",
+    "thought",
+}
 _TEXT_PARAMETER = re.compile(r"<parameter=(" + "|".join(sorted(RUNTIME_PARAMETERS)) + r")>.*?</parameter>\n?", re.S)
 
 

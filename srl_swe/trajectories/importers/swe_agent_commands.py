@@ -45,7 +45,8 @@ def action_from_command(command: str) -> Action:
         return _editor(text)
     if head == "edit" and (match := _LINE_EDIT.fullmatch(text)):
         start, end, replacement = match.groups()
-        return make_action("edit", {"start_line": int(start), "end_line": int(end), "replacement_text": replacement or ""})
+        return make_action("edit", {"start_line": int(start), "end_line": int(end),
+                                    "replacement_text": replacement or ""})
     if head in POSITIONAL:
         return _windowed(head, text)
     return bash(text)
@@ -71,7 +72,8 @@ def _windowed(name: str, text: str) -> Action:
     values = _split(text)[1:]
     names = POSITIONAL[name]
     if len(values) > len(names):
-        raise FormatError(f"{name} takes at most {len(names)} argument(s) ({', '.join(names) or 'none'}), got {len(values)}")
+        raise FormatError(f"{name} takes at most {len(names)} argument(s) ({', '.join(names) or 'none'}), "
+                          f"got {len(values)}")
     return make_action(name, dict(zip(names, values, strict=False)))
 
 

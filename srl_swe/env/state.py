@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
-from srl_swe.env.prompts import step_prompt
-from srl_swe.env.spec import EnvSpec
+from srl_swe.env.settings import EnvSettings
 from srl_swe.errors import TaskError
+from srl_swe.srl.prompts import step_prompt
 from srl_swe.tasks.registry import expert_path
 from srl_swe.tasks.spec import TaskSpec
 from srl_swe.tools.actions import canonical
@@ -18,7 +18,7 @@ from srl_swe.trajectories.schema import Trajectory, read_jsonl
 
 
 @dataclass
-class Episode:
+class EpisodeState:
     task: TaskSpec
     expert: Trajectory | None
     started: float
@@ -27,7 +27,7 @@ class Episode:
     done: bool = False
     history: list[tuple[str, str]] = field(default_factory=list)  # (action text, observation)
 
-    def messages(self, spec: EnvSpec) -> list[dict]:
+    def messages(self, spec: EnvSettings) -> list[dict]:
         return step_prompt(
             self.task.problem_statement,
             self.history,
@@ -43,7 +43,7 @@ class Episode:
             return None
         return canonical(self.expert.steps[index].action)
 
-    def truncation(self, spec: EnvSpec) -> str | None:
+    def truncation(self, spec: EnvSettings) -> str | None:
         """Why the episode must stop now, if it must."""
         if self.steps >= spec.max_steps:
             return "max_steps"
@@ -54,7 +54,9 @@ class Episode:
         return None
 
 
-def load_expert(task_id: str, tasks_dir: str | Path | None, rng: np.random.Generator, required: bool) -> Trajectory | None:
+def load_expert(
+    task_id: str, tasks_dir: str | Path | None, rng: np.random.Generator, required: bool
+) -> Trajectory | None:
     """One of the task's expert trajectories (drawn with the env's seeded rng when there are several)."""
     path = expert_path(task_id, tasks_dir)
     experts = [t for t in read_jsonl(path) if t.steps] if path.is_file() else []

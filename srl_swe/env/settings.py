@@ -1,22 +1,24 @@
-"""EnvSpec: an environment's settings (tools, limits, prompt, reward mode), loaded from `envs/*.yaml`."""
+"""EnvSettings (not Gymnasium's EnvSpec, which describes a registration): an environment's settings
+(tools, limits, prompt, reward mode), loaded from `envs/*.yaml`."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from srl_swe.env.prompts import DEFAULT_OBSERVATION_BUDGET, DEFAULT_SYSTEM_PROMPT
+from srl_swe import paths
 from srl_swe.errors import ConfigError
+from srl_swe.srl.prompts import DEFAULT_OBSERVATION_BUDGET, DEFAULT_SYSTEM_PROMPT
+from srl_swe.srl.turn import FORMAT_PENALTY
 from srl_swe.tools.schemas import DEFAULT_TOOLS, TOOLS
 
 Mode = Literal["srl", "rlvr"]
 
 
-class EnvSpec(BaseModel):
+class EnvSettings(BaseModel):
     """`srl`: the policy's action is scored against the expert's, then the expert's runs.
     `rlvr`: the policy's actions run; the tests decide the reward at the end."""
 
@@ -29,9 +31,13 @@ class EnvSpec(BaseModel):
     step_timeout: float = Field(60.0, gt=0, description="Seconds one bash command may run.")
     episode_timeout: float = Field(1800.0, gt=0, description="Wall-clock seconds before truncation.")
     history_window: int | None = Field(2, ge=0, description="Past steps shown in the prompt (paper: 2); null: all.")
-    observation_budget: int = Field(DEFAULT_OBSERVATION_BUDGET, ge=200, description="Characters kept of each observation.")
+    observation_budget: int = Field(
+        DEFAULT_OBSERVATION_BUDGET, ge=200, description="Characters kept of each observation."
+    )
     max_action_chars: int = Field(100_000, ge=1000, description="Longer responses are format errors.")
-    format_error_reward: float = Field(-1.0, description="srl mode: reward of a response without a valid tool call.")
+    format_error_reward: float = Field(
+        FORMAT_PENALTY, description="srl mode: reward of a response without a valid tool call."
+    )
     grade_timeout: float = Field(600.0, gt=0, description="Seconds the tests may run when grading.")
     grade_srl: bool = Field(False, description="srl mode: also grade the (expert's) final diff; rlvr always grades.")
     system_prompt: str = DEFAULT_SYSTEM_PROMPT
@@ -49,12 +55,11 @@ class EnvSpec(BaseModel):
 
 def envs_dir() -> Path:
     """`SRL_SWE_ENVS_DIR`, else the project's `envs/` next to the package."""
-    env = os.environ.get("SRL_SWE_ENVS_DIR")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "envs"
+    return paths.envs_dir()
 
 
-def load_env_spec(name_or_path: str | Path = "default", **overrides: Any) -> EnvSpec:
-    """An EnvSpec from `envs/<name>.yaml` or a YAML path, with keyword overrides on top."""
+def load_env_settings(name_or_path: str | Path = "default", **overrides: Any) -> EnvSettings:
+    """An EnvSettings from `envs/<name>.yaml` or a YAML path, with keyword overrides on top."""
     path = Path(name_or_path)
     if path.suffix not in (".yaml", ".yml"):
         path = envs_dir() / f"{name_or_path}.yaml"
@@ -65,12 +70,12 @@ def load_env_spec(name_or_path: str | Path = "default", **overrides: Any) -> Env
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path} is not valid YAML ({str(exc).splitlines()[0]}).") from None
-    return make_spec({**data, **overrides}, where=str(path))
+    return make_settings({**data, **overrides}, where=str(path))
 
 
-def make_spec(data: dict[str, Any], where: str = "env spec") -> EnvSpec:
+def make_settings(data: dict[str, Any], where: str = "env spec") -> EnvSettings:
     try:
-        return EnvSpec.model_validate(data)
+        return EnvSettings.model_validate(data)
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'spec'}: {e['msg']}" for e in exc.errors()[:5])
         raise ConfigError(f"{where}: {problems}.") from None

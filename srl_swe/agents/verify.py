@@ -5,7 +5,8 @@ Published experts are not always right (a demonstration may submit a diff that f
 upstream tests), and an expert whose steps do not run as recorded teaches observations the env
 will never show. The original agent's absolute repo root (/testbed, /workspace/<repo>, ...) is
 remapped to the task's workdir for the replay; relative paths run from the workdir, where the
-shell starts. The trajectory written back is the original, with `outcome.resolved` set."""
+shell starts. The replay is `agents.replay` (the one rollout loop, the expert's actions as the
+policy's). The trajectory written back is the original, with `outcome.resolved` set."""
 
 from __future__ import annotations
 
@@ -14,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from srl_swe.env.swe_env import SWEEnv
+from srl_swe.agents.replay import replay
 from srl_swe.tasks.registry import load_task
-from srl_swe.tools.actions import Action, canonical
+from srl_swe.tools.actions import Action
 from srl_swe.tools.schemas import TOOLS
 from srl_swe.trajectories.importers.common import capped
 from srl_swe.trajectories.schema import Outcome, Step, Trajectory
@@ -82,30 +83,25 @@ def verify(trajectory: Trajectory, tasks_dir: str | Path | None = None, root: st
     task = load_task(trajectory.task_id, tasks_dir)
     root = root if root is not None else repo_root(trajectory, task.workdir, task.repo)
     root = None if root == task.workdir else root
-    replay = trajectory.model_copy(update={"steps": [
+    remapped = trajectory.model_copy(update={"steps": [
         Step(action=_remap_action(s.action, root, task.workdir)) for s in trajectory.steps]})
     result = Verified(trajectory, 0, 0, root=root)
-    settings = {"mode": "srl", "grade_srl": True, "tools": list(TOOLS), "max_steps": len(replay.steps) + 1,
+    settings = {"grade_srl": True, "tools": list(TOOLS), "max_steps": len(remapped.steps) + 1,
                 "max_format_errors": None, "step_timeout": step_timeout, "episode_timeout": 1e9}
-    info: dict[str, Any] = {}
-    with SWEEnv(task_id=task.instance_id, tasks_dir=tasks_dir, expert=replay, **settings) as env:
-        env.reset(seed=0)
-        for k, (original, step) in enumerate(zip(trajectory.steps, replay.steps, strict=True)):
-            _, _, terminated, truncated, info = env.step(canonical(step.action))
-            result.steps_run += 1
-            difference = first_difference(remap_text(original.observation, root, task.workdir), info["tool_observation"])
-            if difference is None:
-                result.steps_matching += 1
-            else:
-                result.differences.append(f"step {k + 1} ({step.action.name}): {difference}")
-            if terminated or truncated:
-                break
+    episode = replay(remapped, "srl", tasks_dir, task_id=task.instance_id, seed=0, expert=remapped, **settings)
+    for k, (original, step, turn) in enumerate(zip(trajectory.steps, remapped.steps, episode.turns, strict=False)):
+        result.steps_run += 1
+        difference = first_difference(remap_text(original.observation, root, task.workdir), turn.observation)
+        if difference is None:
+            result.steps_matching += 1
+        else:
+            result.differences.append(f"step {k + 1} ({step.action.name}): {difference}")
     if result.steps_run < len(trajectory.steps):
-        why = info.get("truncated_by") or "a submit"
+        why = episode.truncated_by or "a submit"
         result.differences.append(f"steps {result.steps_run + 1}-{len(trajectory.steps)} did not run: "
                                   f"the episode ended at step {result.steps_run} ({why})")
-    grade = info.get("grade") or {}
+    grade = episode.grade or {}
     resolved = bool(grade.get("resolved")) if grade else None
     result.trajectory = trajectory.model_copy(update={"outcome": Outcome(
-        resolved=resolved, diff=trajectory.outcome.diff or info.get("diff") or "")})
+        resolved=resolved, diff=trajectory.outcome.diff or episode.diff)})
     return result

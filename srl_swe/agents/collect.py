@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from srl_swe.errors import FormatError
+from srl_swe.agents.chat_client import ChatClient
+from srl_swe.env.rollout import rollout
+from srl_swe.policy import Reply
 from srl_swe.tools.actions import parse
 from srl_swe.tools.schemas import openai_tools
 from srl_swe.trajectories.schema import Outcome, Step, Trajectory
-from srl_swe.trajectories.teacher import Teacher
 
 
 @dataclass
@@ -38,48 +39,43 @@ class Collection:
 OnAttempt = Callable[[Attempt], None]
 
 
-def _thought(message: dict) -> str:
-    content = message.get("content") or ""
-    if message.get("tool_calls"):
-        return content.strip()
-    try:
-        return parse(content).thought
-    except FormatError:
-        return ""
+class ChatPolicy:
+    """A chat client as a policy: its reply's native tool calls (the content beside them is the
+    thought) or its text, which the env parses."""
+
+    def __init__(self, client: ChatClient, use_tools: bool = False):
+        self.client = client
+        self.tools = openai_tools() if use_tools else None
+
+    def act(self, messages: list[dict]) -> Reply:
+        message = self.client.chat(messages, tools=self.tools)
+        if message.get("tool_calls"):
+            return Reply(action=message["tool_calls"], thought=(message.get("content") or "").strip())
+        return Reply(action=message.get("content") or "")
 
 
-def run_episode(env: Any, teacher: Teacher, task_id: str, use_tools: bool = False) -> tuple[Trajectory, str, int]:
+def run_episode(env: Any, client: ChatClient, task_id: str, use_tools: bool = False) -> tuple[Trajectory, str, int]:
     """One teacher episode in `env` (an rlvr SWEEnv): the trajectory, how it ended, format errors."""
     from srl_swe.tasks.registry import load_task
 
-    _, info = env.reset(options={"task_id": task_id})
-    steps: list[Step] = []
-    format_errors = 0
-    while True:
-        message = teacher.chat(info["messages"], tools=openai_tools() if use_tools else None)
-        action = message["tool_calls"] if message.get("tool_calls") else (message.get("content") or "")
-        _, reward, terminated, truncated, info = env.step(action)
-        if info["format_error"] is None:
-            steps.append(Step(thought=_thought(message), action=parse(info["action"]).action, observation=info["tool_observation"]))
-        else:
-            format_errors += 1
-        if terminated or truncated:
-            break
-    grade = info.get("grade") or {}
+    episode = rollout(env, ChatPolicy(client, use_tools), task_id=task_id)
+    steps = [Step(thought=t.thought, action=parse(t.action).action, observation=t.observation)
+             for t in episode.turns if t.format_error is None]
+    grade = episode.grade or {}
     trajectory = Trajectory(
         task_id=task_id,
         problem_statement=load_task(task_id, env.tasks_dir).problem_statement,
         steps=steps,
-        outcome=Outcome(resolved=bool(grade.get("resolved")) and reward == 1.0, diff=info.get("diff") or ""),
+        outcome=Outcome(resolved=bool(grade.get("resolved")) and episode.turns[-1].reward == 1.0, diff=episode.diff),
         source="teacher",
-        model=teacher.model,
+        model=client.model,
     )
-    return trajectory, ("submit" if terminated else str(info.get("truncated_by"))), format_errors
+    return trajectory, ("submit" if episode.terminated else str(episode.truncated_by)), episode.format_errors
 
 
 def collect(
     task_ids: Sequence[str],
-    teacher: Teacher,
+    teacher: ChatClient,
     attempts: int = 1,
     tasks_dir: str | Path | None = None,
     first_success: bool = False,
@@ -98,7 +94,8 @@ def collect(
 
     episodes = _TaskEpisodes(teacher, attempts, absolute_tasks_dir(tasks_dir), first_success, use_tools, env_settings)
     by_task: dict[str, list[tuple[Attempt, Trajectory]]] = {}
-    with contextlib.closing(episodes), open_executor(ExecutorSettings(workers=workers, ray=ray), node_hooks(ray)) as executor:
+    settings = ExecutorSettings(workers=workers, ray=ray)
+    with contextlib.closing(episodes), open_executor(settings, node_hooks(ray)) as executor:
         for task_id, outcomes in executor.map(episodes, {t: t for t in task_ids}):
             by_task[task_id] = outcomes
             for attempt, _ in outcomes:
@@ -117,7 +114,7 @@ class _TaskEpisodes:
     """A task's attempts, one after another (the next may depend on the first success), in a warm
     env of the worker that runs it: one env per thread, made on first use, reused across tasks."""
 
-    def __init__(self, teacher: Teacher, attempts: int, tasks_dir: str, first_success: bool, use_tools: bool,
+    def __init__(self, teacher: ChatClient, attempts: int, tasks_dir: str, first_success: bool, use_tools: bool,
                  env_settings: dict):
         self.settings = (teacher, attempts, tasks_dir, first_success, use_tools, env_settings)
         self._local = threading.local()
@@ -146,7 +143,8 @@ class _TaskEpisodes:
         for number in range(1, attempts + 1):
             trajectory, ended_by, format_errors = run_episode(env, teacher, task_id, use_tools)
             resolved = bool(trajectory.outcome.resolved)
-            outcomes.append((Attempt(task_id, number, len(trajectory.steps), format_errors, resolved, ended_by), trajectory))
+            attempt = Attempt(task_id, number, len(trajectory.steps), format_errors, resolved, ended_by)
+            outcomes.append((attempt, trajectory))
             if first_success and resolved and trajectory.steps:
                 break
         return outcomes

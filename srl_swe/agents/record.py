@@ -34,7 +34,9 @@ def parse_steps(steps: Sequence[tuple[str, str]]) -> list[tuple[str, Action]]:
         parsed.append(((thought or "").strip() or result.thought, result.action))
     submits = [i for i, (_, action) in enumerate(parsed, start=1) if action.name == "submit"]
     if submits and submits[0] != len(parsed):
-        raise FormatError(f"Step {submits[0]} submits but {len(parsed) - submits[0]} step(s) follow it; submit must come last.")
+        raise FormatError(
+            f"Step {submits[0]} submits but {len(parsed) - submits[0]} step(s) follow it; submit must come last."
+        )
     return parsed
 
 
@@ -49,7 +51,9 @@ def load_steps(path: str | Path) -> list[tuple[str, str]]:
             raise TaskError(f"{path}: entry {index} needs an 'action' string (and optionally a 'thought').")
         unknown = set(entry) - {"thought", "action"}
         if unknown:
-            raise TaskError(f"{path}: entry {index} has unknown key(s) {', '.join(sorted(unknown))}; use thought and action.")
+            raise TaskError(
+                f"{path}: entry {index} has unknown key(s) {', '.join(sorted(unknown))}; use thought and action."
+            )
         steps.append((str(entry.get("thought") or ""), entry["action"]))
     return steps
 

@@ -1,5 +1,6 @@
-"""Offline evaluation on step-wise data: the SRL reward (action similarity to the expert's, -1 for
-a broken format) of the policy's completions over a split.
+"""Offline scoring of a policy on step-wise data: the SRL reward (action similarity to the expert's,
+-1 for a broken format) of the policy's completions over a split. (The `evaluate` package, by
+contrast, runs whole episodes in sandboxes and grades them.)
 
 Greedy decoding gives one completion per prompt: a cheap figure, but a single path through a
 policy that SRL trains by sampling. The objective GRPO raises is the *expected* reward under
@@ -39,7 +40,9 @@ def step_rewards(
     if samples_per_prompt < 1:
         raise ValueError(f"samples_per_prompt must be at least 1, got {samples_per_prompt}.")
     if samples_per_prompt > 1 and not do_sample:
-        raise ValueError("Greedy decoding gives the same completion every time: samples_per_prompt > 1 needs do_sample=True.")
+        raise ValueError(
+            "Greedy decoding gives the same completion every time: samples_per_prompt > 1 needs do_sample=True."
+        )
     if reward_fn is None:
         from srl_swe.srl.rewards import format_reward as reward_fn
     if isinstance(model_or_path, (str, Path)):

@@ -1,9 +1,12 @@
-"""The one prompt renderer: the env's live episodes, its `srl` mode, and the offline step-wise
-dataset all build their chat messages here, so offline and live prompts are identical."""
+"""The one prompt renderer (the paper's step-wise prompt): the env's live episodes, its `srl` mode,
+and the offline step-wise dataset all build their chat messages here, so offline and live prompts
+are identical."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+
+from srl_swe.text import truncate_middle
 
 DEFAULT_SYSTEM_PROMPT = """You are a software engineer fixing an issue in a repository inside a sandbox.
 Work step by step: explore, reproduce the problem, edit the code, run the tests, then submit.
@@ -20,14 +23,6 @@ Tools:
 - submit(): finish; your changes to the repository are the solution."""
 
 DEFAULT_OBSERVATION_BUDGET = 4000
-
-
-def truncate_middle(text: str, budget: int) -> str:
-    """Keep the head and tail of a long text with a marker saying how much was cut."""
-    if len(text) <= budget:
-        return text
-    half = budget // 2
-    return f"{text[:half]}\n[... {len(text) - 2 * half} characters omitted ...]\n{text[-half:]}"
 
 
 def issue_message(problem_statement: str, workdir: str = "/testbed") -> dict:
