@@ -43,6 +43,8 @@ SKIPPED = {
     "srl-swe data record": "needs a teacher model behind an OpenAI-compatible endpoint",
     "srl-swe expert record --task mylib-42": "needs the reader's own task mylib-42",
     "srl-swe train srl --model Qwen/Qwen2.5-Coder-7B-Instruct": "a 7B hub model on a GPU",
+    "srl-swe train rlvr --model M --out runs/rlvr --ray auto": "a Ray cluster that this machine is part of "
+                                                             "(test_ray.py trains RLVR on a local one)",
 }
 SECTIONS = ("srl-swe data ", "srl-swe train ")
 
