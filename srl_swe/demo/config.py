@@ -57,14 +57,15 @@ class Budget(BaseModel):
 
 def budget_for(minutes: float, n_tasks: int) -> Budget:
     scale = max(minutes / 15.0, 0.1)
-    smoke = minutes < SMOKE_BUDGET_MINUTES
-    return Budget(
-        sft_steps=10 if smoke else max(60, int(200 * scale)),
-        dynamic_sampling=not smoke,
+    sizes = dict(
+        sft_steps=max(60, int(200 * scale)),
         srl_steps=max(2, int(8 * scale)),
         eval_max_steps=3 if minutes < SHORT_BUDGET_MINUTES else 4,
         val_fraction=max(1.0 / n_tasks, 0.25),
     )
+    if minutes < SMOKE_BUDGET_MINUTES:
+        sizes.update(sft_steps=10, srl_batch_prompts=2, group_size=4, max_new_tokens=64, dynamic_sampling=False)
+    return Budget(**sizes)
 
 
 def choose_tasks(config: DemoConfig, available: list[str]) -> list[str]:
