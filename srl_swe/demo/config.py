@@ -48,9 +48,7 @@ class Budget(BaseModel):
     max_prompt_tokens: int = 512  # prompts keep their last N tokens
     observation_budget: int = 1000
     max_new_tokens: int = 192
-    # The paper's dynamic sampling drops groups whose rewards are equal. After a smoke run's short
-    # SFT every sample breaks the format (-1 each), so every group would be dropped and SRL stop.
-    dynamic_sampling: bool = True
+    smoke: bool = False  # every stage at its smallest, to check a setup: the figures mean nothing
     eval_max_steps: int
     val_fraction: float
 
@@ -64,7 +62,7 @@ def budget_for(minutes: float, n_tasks: int) -> Budget:
         val_fraction=max(1.0 / n_tasks, 0.25),
     )
     if minutes < SMOKE_BUDGET_MINUTES:
-        sizes.update(sft_steps=10, srl_batch_prompts=2, group_size=4, max_new_tokens=64, dynamic_sampling=False)
+        sizes.update(sft_steps=10, srl_batch_prompts=2, group_size=4, max_new_tokens=64, smoke=True)
     return Budget(**sizes)
 
 

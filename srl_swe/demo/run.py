@@ -10,7 +10,7 @@ from collections.abc import Callable
 from rich.console import Console
 
 from srl_swe.demo import stages_env, stages_eval, stages_train, summary
-from srl_swe.demo.config import SMOKE_BUDGET_MINUTES, DemoConfig, budget_for, choose_tasks
+from srl_swe.demo.config import DemoConfig, budget_for, choose_tasks
 from srl_swe.demo.context import Context
 from srl_swe.demo.store import StageStore
 from srl_swe.errors import ConfigError
@@ -51,7 +51,7 @@ def run_demo(config: DemoConfig, console: Console) -> dict:
     console.print(
         f"[bold]srl-swe demo[/]: {len(ctx.tasks)} tasks, model {config.model}, budget {config.minutes:g} min, "
         f"output {ctx.out}" + (" [yellow](a smoke run: every stage at its smallest; the figures mean nothing)[/]"
-                               if config.minutes < SMOKE_BUDGET_MINUTES else "")
+                               if ctx.budget.smoke else "")
     )
     interrupted = False
     try:

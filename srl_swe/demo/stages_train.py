@@ -42,7 +42,10 @@ def srl(ctx: Context) -> dict:
                     max_steps=b.srl_steps, lr=b.srl_lr, batch_prompts=b.srl_batch_prompts,
                     generation_batch_prompts=b.srl_batch_prompts, group_size=b.group_size,
                     max_new_tokens=b.max_new_tokens, max_prompt_tokens=b.max_prompt_tokens, seed=ctx.config.seed,
-                    save_every=max(1, b.srl_steps // 2), dynamic_sampling=b.dynamic_sampling)
+                    save_every=max(1, b.srl_steps // 2),
+                    # after a smoke run's 10 SFT steps every sample breaks the format (-1 each): the
+                    # paper's dynamic sampling would drop every group and SRL would stop
+                    dynamic_sampling=not b.smoke)
     last = train_srl(cfg, resume=latest_checkpoint(run_dir) is not None)
     return {"steps": cfg.max_steps, "last": last}
 
