@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from srl_swe.agents.chat_client import ChatClient
-from srl_swe.env.rollout import rollout
+from srl_swe.env.rollout import Episode, rollout
 from srl_swe.policy import Reply
 from srl_swe.tools.actions import parse
 from srl_swe.tools.schemas import openai_tools
@@ -59,18 +59,20 @@ def run_episode(env: Any, client: ChatClient, task_id: str, use_tools: bool = Fa
     from srl_swe.tasks.registry import load_task
 
     episode = rollout(env, ChatPolicy(client, use_tools), task_id=task_id)
+    problem = load_task(task_id, env.tasks_dir).problem_statement
+    trajectory = episode_trajectory(episode, problem, source="teacher", model=client.model)
+    return trajectory, ("submit" if episode.terminated else str(episode.truncated_by)), episode.format_errors
+
+
+def episode_trajectory(episode: Episode, problem_statement: str, source: str, model: str | None = None) -> Trajectory:
+    """An rlvr episode as a trajectory: the turns that ran (a turn with no valid tool call is not a
+    step), resolved when the env's grade of the diff resolved the task and rewarded it."""
     steps = [Step(thought=t.thought, action=parse(t.action).action, observation=t.observation)
              for t in episode.turns if t.format_error is None]
     grade = episode.grade or {}
-    trajectory = Trajectory(
-        task_id=task_id,
-        problem_statement=load_task(task_id, env.tasks_dir).problem_statement,
-        steps=steps,
-        outcome=Outcome(resolved=bool(grade.get("resolved")) and episode.turns[-1].reward == 1.0, diff=episode.diff),
-        source="teacher",
-        model=client.model,
-    )
-    return trajectory, ("submit" if episode.terminated else str(episode.truncated_by)), episode.format_errors
+    resolved = bool(grade.get("resolved")) and bool(episode.turns) and episode.turns[-1].reward == 1.0
+    return Trajectory(task_id=episode.task_id, problem_statement=problem_statement, steps=steps,
+                      outcome=Outcome(resolved=resolved, diff=episode.diff), source=source, model=model)
 
 
 def collect(
