@@ -238,3 +238,34 @@ def verify(
     write_jsonl(output, verified)
     resolved = sum(bool(t.outcome.resolved) for t in verified)
     out.print(f"wrote {len(verified)} trajectories to {output}: {resolved} resolved", highlight=False)
+
+
+@app.command("factory")
+@friendly
+def factory(
+    tasks_dir: Annotated[Path, typer.Option("--tasks-dir", help="The factory's task registry (tasks with experts).")],
+    output: Annotated[Path, typer.Option("--out", help="Folder to write (srl/, tasks.jsonl, card, histograms.png).")],
+    history_window: str = typer.Option("2", "--history-window", help="Earlier expert steps in each prompt, or 'all'."),
+    val_fraction: float = typer.Option(0.05, "--val-fraction", help="Share of trajectories held out for validation."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the train/validation split."),
+    include_unresolved: bool = typer.Option(
+        False, "--include-unresolved", help="Also use expert trajectories not marked resolved."
+    ),
+) -> None:
+    """Turn a tasks dir made by the factory (tasks mine / tasks synth, then expert script) into a
+    dataset in one go: the SRL step-wise instances (as `data build`), the tasks as SWE-bench JSONL
+    (as `tasks export`), a card (README.md, card.json: counts per repo and origin/strategy, F2P
+    sizes, trajectory lengths) and histograms.png."""
+    from srl_swe.factory.dataset import CARD_MD, build_factory_dataset
+
+    card = build_factory_dataset(tasks_dir, output, parse_window(history_window), val_fraction, seed,
+                                 only_resolved=not include_unresolved, progress=True)
+    table = Table("origin / strategy", "tasks", "trajectories", "steps", box=None, highlight=False)
+    for name, counts in card["per_origin"].items():
+        table.add_row(escape(name), *(str(counts.get(k, 0)) for k in ("tasks", "trajectories", "steps")))
+    out.print(table)
+    if card["left_out"]:
+        console.print("left out: " + ", ".join(f"{n} ({why})" for why, n in card["left_out"].items()),
+                      style="yellow", highlight=False)
+    out.print(f"wrote {output}: {card['tasks']} tasks, {card['trajectories']} trajectories, "
+              f"{card['instances']['total']} SRL instances; see {output / CARD_MD}", highlight=False)

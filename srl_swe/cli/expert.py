@@ -1,18 +1,25 @@
-"""`srl-swe expert`: record a task's expert trajectory from a scripted list of steps."""
+"""`srl-swe expert`: record a task's expert trajectory from a scripted list of steps, or script one
+from the task's gold patch (`expert script`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from srl_swe.agents.record import DEFAULT_COMMAND_TIMEOUT, load_steps, record_actions, save_expert
-from srl_swe.cli.common import console, fail, friendly, out
+from srl_swe.cli.common import Ray, console, fail, friendly, out
 from srl_swe.trajectories.schema import Step
 
 app = typer.Typer(
-    help="Expert trajectories: record them from scripted steps, with live observations.", no_args_is_help=True
+    help="Expert trajectories, with live observations: record them from scripted steps, or script them from gold "
+         "patches.",
+    no_args_is_help=True,
 )
 
 
@@ -56,3 +63,45 @@ def record(
     path = save_expert(trajectory, tasks_dir=tasks_dir, path=output)
     verdict = "[green]resolved[/]" if trajectory.outcome.resolved else "[red]not resolved[/]"
     out.print(f"{verdict}; wrote {path}")
+
+
+@app.command("script")
+@friendly
+def script(
+    task_ids: Annotated[list[str] | None, typer.Argument(help="Tasks to script (or --all).")] = None,
+    all_tasks: bool = typer.Option(False, "--all", help="Every registered task."),
+    workers: int = typer.Option(1, "--workers", "-j", min=1, help="Tasks played at once, each in its own env."),
+    tasks_dir: Path | None = typer.Option(None, "--tasks-dir", help="Task registry (default: the project's tasks/)."),
+    timeout: float = typer.Option(120.0, "--timeout", help="Seconds each bash command may run."),
+    ray: str | None = Ray,
+) -> None:
+    """Script an expert from each task's gold patch (run the failing tests, search, view, edit with
+    str_replace_editor, rerun, submit), play it in the task's env, and keep it, beside the task's
+    other experts (source: scripted), only if it resolves the task. Exit 1 unless all resolve."""
+    from srl_swe.factory.expert import record_scripted_experts
+    from srl_swe.tasks.registry import list_tasks, load_task
+
+    if all_tasks == bool(task_ids):
+        fail("Name the tasks to script, or pass --all (not both).")
+    specs = [load_task(t, tasks_dir) for t in (list_tasks(tasks_dir) if all_tasks else task_ids or [])]
+    if not specs:
+        fail(f"No tasks in {tasks_dir or 'the default tasks dir'}; register some with 'srl-swe tasks add'.")
+    columns = (TextColumn("scripting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+               TextColumn("{task.description}"))
+    with Progress(*columns, console=console, transient=True) as progress:
+        bar = progress.add_task("", total=len(specs))
+        results = record_scripted_experts(
+            specs, tasks_dir, workers=workers, ray=ray, step_timeout=timeout,
+            on_done=lambda r: progress.update(
+                bar, advance=1, description=escape(f"{r.task_id}: {'resolved' if r.resolved else 'not resolved'}")),
+        )
+    table = Table("task", "resolved", "steps", "detail")
+    for r in results:
+        table.add_row(r.task_id, Text("yes" if r.resolved else "no", style="green" if r.resolved else "red"),
+                      str(r.steps), Text(r.detail))
+    out.print(table)
+    resolved = [r for r in results if r.resolved]
+    mean = sum(r.steps for r in resolved) / len(resolved) if resolved else 0.0
+    out.print(f"{len(resolved)}/{len(results)} resolved (mean {mean:.1f} steps); saved as each task's scripted expert")
+    if len(resolved) < len(results):
+        raise typer.Exit(1)

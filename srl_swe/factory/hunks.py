@@ -177,11 +177,14 @@ def _unique_window(lines: list[str], start: int, end: int, deletes: bool) -> tup
     if low == high or deletes:
         low, high = _grow(low, high, len(lines), prefer_before=True)
 
-    def occurrences(lo: int, hi: int) -> int:
+    def unique(lo: int, hi: int) -> bool:
+        # Overlapping matches count too: in "a\na\na", "a\na" occurs twice, though str.count (and
+        # so the editor) sees one, and the editor would replace the first, not necessarily ours.
         needle = "\n".join(lines[lo:hi])
-        return text.count(needle) if needle.strip() else 2  # blank text is never a safe anchor
+        at = len("\n".join(lines[:lo])) + (1 if lo else 0)
+        return bool(needle.strip()) and text.find(needle) == at and text.find(needle, at + 1) == -1
 
-    while occurrences(low, high) != 1:
+    while not unique(low, high):
         grown = _grow(low, high, len(lines), prefer_before=(high - low) % 2 == 1)
         if grown == (low, high):
             break  # the whole file: it occurs once by definition
@@ -203,8 +206,8 @@ def new_file_text(patch: FilePatch) -> str:
     """The whole text of a file the patch creates."""
     if not patch.hunks:
         return ""
-    lines = _side(patch.hunks[0], "+")
-    return "\n".join(lines) + ("" if lines and lines[-1] == "" else "\n")
+    hunk = patch.hunks[0]
+    return "\n".join(hunk.new_lines) + ("" if "+" in hunk.no_newline else "\n")
 
 
 def defining_symbol(lines: list[str], line: int, pattern: Callable[[str], str | None]) -> str | None:

@@ -180,6 +180,8 @@ def _edit_thought(r: Replacement) -> str:
         return f"This is the place: I'll add {_count(r.added)} after line {at - 1}."
     if not r.added:
         return f"This is the problem: {span} must go. I'll remove {'it' if r.removed == 1 else 'them'}."
+    if r.added == r.removed:
+        return f"This is the problem: {span}. I'll correct {'it' if r.removed == 1 else 'them'}."
     return f"This is the problem: {span}. I'll replace {'it' if r.removed == 1 else 'them'} with {_count(r.added)}."
 
 
