@@ -14,12 +14,23 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from srl_swe.cli.main import app
 from srl_swe.errors import TaskError
 from srl_swe.factory.expert import SOURCE, base_files, record_scripted_experts, save_scripted
 from srl_swe.factory.hunks import file_replacements, new_file_text, parse_patch
 from srl_swe.factory.script import plan_steps
-from srl_swe.tasks.registry import TASK_FILE, bundle_path, dump_spec, expert_path, list_tasks, load_task
+from srl_swe.tasks.registry import (
+    TASK_FILE,
+    bundle_path,
+    dump_spec,
+    expert_path,
+    list_tasks,
+    load_task,
+    task_path,
+    write_spec,
+)
 from srl_swe.tasks.spec import TaskSpec
 from srl_swe.tools.actions import bash
 from srl_swe.trajectories.schema import Outcome, Step, Trajectory, read_jsonl, write_jsonl
@@ -222,6 +233,24 @@ def test_saving_keeps_other_experts_and_replaces_the_earlier_scripted_one(tmp_pa
     assert [(t.source, t.steps[0].thought) for t in saved] == [("teacher", "model"), (SOURCE, "new")]
 
 
+def test_cli_names_why_a_task_cannot_be_scripted_and_exits_1(tmp_path):
+    # Both are refused before any container starts: a binary change, and no failing test to check.
+    root = tmp_path / "tasks"
+    binary = "diff --git a/logo.png b/logo.png\nindex 1..2 100644\nGIT binary patch\nliteral 3\nabc\n"
+    for task_id, update in (("lrukit-3", {"patch": binary}), ("datekit-1", {"FAIL_TO_PASS": []})):
+        _copy_task(task_id, root)
+        spec = load_task(task_id, root)
+        write_spec(task_path(task_id, root), TaskSpec.model_validate({**spec.to_yaml_dict(), **update}))
+    result = CliRunner().invoke(app, ["expert", "script", "--all", "--tasks-dir", str(root)])
+    assert result.exit_code == 1, result.output
+    output = " ".join(result.output.split())
+    assert "not scriptable: logo.png: the patch changes it as binary data" in output
+    assert "no FAIL_TO_PASS tests" in output and "0/2 resolved" in output
+    assert not expert_path("lrukit-3", root).exists()
+    result = CliRunner().invoke(app, ["expert", "script", "--tasks-dir", str(root)])
+    assert result.exit_code == 1 and "Name the tasks to script, or pass --all" in result.output
+
+
 # -- real containers -------------------------------------------------------------------------------
 def _copy_task(task_id: str, tasks_dir: Path) -> None:
     shutil.copytree(BUNDLED / task_id, tasks_dir / task_id, ignore=shutil.ignore_patterns("trajectories"))
@@ -244,8 +273,8 @@ def _visible_variant(task_id: str, tasks_dir: Path, tmp: Path) -> str:
     folder = tasks_dir / new_id
     (folder / "trajectories").mkdir(parents=True)
     _git(repo, "bundle", "create", str(folder / "repo.bundle"), "refs/heads/srl_swe_base")
-    visible = spec.model_copy(update={"instance_id": new_id, "base_commit": base, "test_patch": "",
-                                      "extra": {"factory": {"origin": "synth", "strategy": "off_by_one"}}})
+    visible = TaskSpec.model_validate({**spec.to_yaml_dict(), "instance_id": new_id, "base_commit": base,
+                                       "test_patch": "", "extra": {"factory": {"origin": "synth"}}})
     (folder / TASK_FILE).write_text(dump_spec(visible))
     return new_id
 

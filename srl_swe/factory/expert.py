@@ -105,7 +105,7 @@ def script_task(task_id: str, tasks_dir: str | Path | None = None,
         return ScriptedResult(task_id, False, 0, f"not scriptable: {str(exc).splitlines()[0]}")
     policy = ScriptedExpert(plan)
     with SWEEnv(task_id=task_id, tasks_dir=tasks_dir, env_spec="rlvr", mode="rlvr", max_steps=len(plan),
-                step_timeout=step_timeout, history_window=2) as env:
+                step_timeout=step_timeout) as env:
         episode = rollout(env, policy, task_id=task_id, max_turns=len(plan), on_turn=policy.observe)
     trajectory = episode_trajectory(episode, spec.problem_statement, source=SOURCE)
     resolved = bool(trajectory.outcome.resolved)
