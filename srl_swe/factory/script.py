@@ -62,7 +62,7 @@ def plan_steps(spec: TaskSpec, files: BaseFiles) -> list[PlannedStep]:
         steps.append(_bash(lambda _: f"Let me run the existing tests in {', '.join(test_files)} first, to see where "
                                      "things stand.", _run_files(spec, wd, test_files)))
     for number, patch in enumerate(patches):
-        steps += _file_steps(patch, files, wd, opening=_opening(number, bool(ids), bool(test_files)))
+        steps += _file_steps(patch, files, wd, _context(number, bool(ids), bool(test_files)), first=number == 0)
     if ids:
         steps.append(_bash(lambda _: "Now rerun the failing tests.", failing))
     if test_files:
@@ -81,31 +81,36 @@ def plan_steps(spec: TaskSpec, files: BaseFiles) -> list[PlannedStep]:
     return steps
 
 
-def _opening(number: int, ran_ids: bool, ran_files: bool) -> Thought:
-    """What the first search step says about the run before it."""
+def _context(number: int, ran_ids: bool, ran_files: bool) -> Thought:
+    """What the first step after the test run says about that run ("" where there is none)."""
     if number:
-        return lambda _: "Next, let me find"
+        return lambda _: ""
     if ran_ids:
-        return lambda obs: f"{_failure(obs)} Let me find"
+        return _failure
     if ran_files:
-        return lambda obs: f"{_verdict(obs)} The existing tests do not show the problem, so let me find"
-    return lambda _: "Let me find"
+        return lambda obs: f"{_verdict(obs)} The existing tests do not show the problem."
+    return lambda _: ""
 
 
-def _file_steps(patch: FilePatch, files: BaseFiles, wd: str, opening: Thought) -> list[PlannedStep]:
+def _say(*sentences: str) -> str:
+    return " ".join(s for s in sentences if s)
+
+
+def _file_steps(patch: FilePatch, files: BaseFiles, wd: str, context: Thought, first: bool) -> list[PlannedStep]:
     path = patch.path
     absolute = posixpath.join(wd, path)
     if patch.binary:
         raise TaskError(f"{path}: the patch changes it as binary data; the editor handles text only.")
     if patch.new_path is None:
-        return [_bash(lambda obs: f"{opening(obs)} {path}: it is not needed any more. Remove it.",
+        return [_bash(lambda obs: _say(context(obs), f"{path} is not needed any more; remove it."),
                       f"rm {shlex.quote(absolute)}")]
     if patch.old_path is None:
         folder = posixpath.dirname(path)
         where = posixpath.join(wd, folder) if folder else wd
         look = f"ls {shlex.quote(where)}" if not folder or files.exists(folder) else f"mkdir -p {shlex.quote(where)}"
         return [
-            _bash(lambda obs: f"{opening(obs)} where the new file {path} goes.", look),
+            _bash(lambda obs: _say(context(obs), f"The fix needs a new file, {path}; first a look at where it goes."),
+                  look),
             PlannedStep(lambda _: f"Create {path}.", make_action(
                 "str_replace_editor", {"command": "create", "path": absolute, "file_text": new_file_text(patch)})),
         ]
@@ -114,23 +119,20 @@ def _file_steps(patch: FilePatch, files: BaseFiles, wd: str, opening: Thought) -
         raise TaskError(f"{patch.old_path}: the patch edits it but the base commit has no such file.")
     steps: list[PlannedStep] = []
     if patch.old_path != patch.new_path:
-        steps.append(_bash(lambda obs: f"{opening(obs)} {patch.old_path}, which moves to {path}.",
+        steps.append(_bash(lambda obs: _say(context(obs), f"{patch.old_path} moves to {path}."),
                            f"mv {shlex.quote(posixpath.join(wd, patch.old_path))} {shlex.quote(absolute)}"))
-        opening = _after_move
+        context, first = (lambda _: ""), False
     replacements, _ = file_replacements(path, text, patch.hunks)
     if not replacements:
         return steps
-    steps.append(_search(replacements, text, path, wd, opening))
+    steps.append(_search(replacements, text, path, wd, context, "Let me find" if first else "Next, let me find"))
     for number, replacement in enumerate(replacements):
         steps += _hunk_steps(replacement, absolute, path, first=number == 0)
     return steps
 
 
-def _after_move(_: str) -> str:
-    return "Moved. Now let me find"
-
-
-def _search(replacements: list[Replacement], text: str, path: str, wd: str, opening: Thought) -> PlannedStep:
+def _search(replacements: list[Replacement], text: str, path: str, wd: str, context: Thought,
+            find: str) -> PlannedStep:
     """grep for the definition that holds a change (the first hunk inside one: an import added at
     the top says little), else for the first changed line, else find the file by name."""
     lines = text.split("\n")
@@ -144,14 +146,16 @@ def _search(replacements: list[Replacement], text: str, path: str, wd: str, open
     include = f" --include={shlex.quote('*' + extension)}" if extension else ""
     grep = f"cd {shlex.quote(wd)} && grep -rn --exclude-dir=.git{include}"
     if found:
-        return _bash(lambda obs: f"{opening(obs)} where `{found.split()[-1]}` is defined.",
+        return _bash(lambda obs: _say(context(obs), f"{find} where `{found.split()[-1]}` is defined."),
                      f"{grep} {shlex.quote(found)} .")
     at = replacements[0].changed_line
     anchor = next((line.strip() for line in lines[max(at - 2, 0):at + 2] if line.strip()), "")
     if anchor:
-        return _bash(lambda obs: f"{opening(obs)} the code this is about.", f"{grep} -F -- {shlex.quote(anchor)} .")
+        return _bash(lambda obs: _say(context(obs), f"{find} the code this is about."),
+                     f"{grep} -F -- {shlex.quote(anchor)} .")
     name = posixpath.basename(path)
-    return _bash(lambda obs: f"{opening(obs)} {name}.", f"cd {shlex.quote(wd)} && find . -name {shlex.quote(name)}")
+    return _bash(lambda obs: _say(context(obs), f"{find} {name}."),
+                 f"cd {shlex.quote(wd)} && find . -name {shlex.quote(name)}")
 
 
 def _definition(line: str) -> str | None:
