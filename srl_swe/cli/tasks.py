@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from srl_swe.cli.common import Ray, console, fail, friendly, out
+from srl_swe.cli.register_options import register_options
 
 app = typer.Typer(help="Register, inspect and validate tasks (SWE-bench-style instances).", no_args_is_help=True)
 
@@ -81,39 +82,6 @@ def show(
     out.print(table)
 
 
-# How a task is installed and tested: the options `add` and `mine` share (RegisterOptions).
-TestCommand = typer.Option(None, help="The runner's invocation (default: the runner's, e.g. 'python -m pytest').")
-TestRunner = typer.Option(
-    "pytest", help="pytest | unittest | django | sympy | swebench: whose test ids the task lists."
-)
-TestScope = typer.Option(
-    "files", help="files: run the test files the test patch touches (SWE-bench's harness); all: the whole suite."
-)
-Install = typer.Option(
-    help="Command that installs the repo in the image's venv, offline (repeatable; default: an editable install of a "
-         "Python package)."
-)
-NoInstall = typer.Option(False, help="Install nothing from the repo (the venv still holds the runner).")
-Requirement = typer.Option(help="A pip requirement added to the offline wheelhouse (repeatable).")
-SystemPython = typer.Option(False, help="Run the tests with the base image's Python instead of a clean venv.")
-Setup = typer.Option(help="A command run in the repo when the task image is built (repeatable).")
-Timeout = typer.Option(600, help="Seconds one test run may take.")
-SetupNetwork = typer.Option(False, help="Let the image build reach the network (your own machine only).")
-
-
-def _register_options(test_command: str | None, test_runner: str, test_scope: str, install: list[str] | None,
-                      no_install: bool, requirement: list[str] | None, system_python: bool, setup: list[str] | None,
-                      timeout: float, setup_network: bool, **fields):
-    from srl_swe.tasks.register import RegisterOptions
-
-    if test_scope not in ("files", "all"):
-        fail(f"--test-scope {test_scope!r}: use files or all.")
-    return RegisterOptions(test_command=test_command, test_runner=test_runner, test_scope=test_scope,
-                           environment="system" if system_python else "venv",
-                           install=[] if no_install else install or None, requirements=requirement or [],
-                           setup=setup or [], timeout=timeout, setup_network=setup_network, **fields)
-
-
 def _text_or_file(value: str | None) -> str | None:
     if value and value.startswith("@"):
         return Path(value[1:]).read_text(encoding="utf-8")
@@ -122,6 +90,7 @@ def _text_or_file(value: str | None) -> str | None:
 
 @app.command("add")
 @friendly
+@register_options
 def add(
     repo: str = typer.Option(..., help="A local git repository or a git URL."),
     fix_commit: str = typer.Option(None, help="The commit that fixes the bug (base = its parent)."),
@@ -132,30 +101,18 @@ def add(
     ] = None,
     task_id: str = typer.Option(None, "--id", help="Task id (default: <repo>-<short sha>)."),
     problem_statement: str = typer.Option(None, help="Issue text, or @FILE (default: the fix commit's message)."),
-    test_command: str = TestCommand,
-    test_runner: str = TestRunner,
-    test_scope: str = TestScope,
-    install: Annotated[list[str] | None, Install] = None,
-    no_install: bool = NoInstall,
-    requirement: Annotated[list[str] | None, Requirement] = None,
-    system_python: bool = SystemPython,
-    setup: Annotated[list[str] | None, Setup] = None,
-    timeout: float = Timeout,
     replace: bool = typer.Option(False, help="Overwrite a task with the same id."),
-    setup_network: bool = SetupNetwork,
     source: str = typer.Option(None, help="Recorded as the task's source (default: the --repo path or URL)."),
     tasks_dir: Path = TasksDir,
+    options=None,  # the install and runner options, from @register_options
 ) -> None:
     """Register a task from a fix commit, or a base commit plus patch files.
 
     FAIL_TO_PASS and PASS_TO_PASS are derived by running the tests before and after the fix in a sandbox."""
     from srl_swe.tasks.register import register_fix_commit, register_patches
 
-    options = _register_options(
-        test_command, test_runner, test_scope, install, no_install, requirement, system_python, setup, timeout,
-        setup_network, task_id=task_id, problem_statement=_text_or_file(problem_statement), replace=replace,
-        source=source,
-    )
+    options = options.model_copy(update=dict(task_id=task_id, problem_statement=_text_or_file(problem_statement),
+                                              replace=replace, source=source))
     if fix_commit and not (base_commit or patch or test_patch):
         spec = register_fix_commit(repo, fix_commit, options, tasks_dir, log=_log)
     elif base_commit and patch and not fix_commit:
@@ -287,6 +244,7 @@ def image(task_id: str, setup_network: bool = typer.Option(False, help="Let setu
 
 @app.command("mine")
 @friendly
+@register_options
 def mine_cmd(
     repo: Annotated[str, typer.Argument(help="A local git repository or a git URL.")],
     since: str = typer.Option(None, help="Only commits at or after this date (git's forms: 2024-01-31, '1 year ago')."),
@@ -302,18 +260,9 @@ def mine_cmd(
         None, help="The state file that makes reruns resume (default: one per repo and registry, in the cache)."
     ),
     as_json: bool = typer.Option(False, "--json", help="The yield and every commit's outcome as JSON."),
-    test_command: str = TestCommand,
-    test_runner: str = TestRunner,
-    test_scope: str = TestScope,
-    install: Annotated[list[str] | None, Install] = None,
-    no_install: bool = NoInstall,
-    requirement: Annotated[list[str] | None, Requirement] = None,
-    system_python: bool = SystemPython,
-    setup: Annotated[list[str] | None, Setup] = None,
-    timeout: float = Timeout,
-    setup_network: bool = SetupNetwork,
     tasks_dir: Path = TasksDir,
     ray: str | None = Ray,
+    options=None,  # the install and runner options, from @register_options
 ) -> None:
     """Register the fix commits of a repository's history as tasks; keep those that validate.
 
@@ -323,8 +272,6 @@ def mine_cmd(
     from srl_swe.factory.history import Limits
     from srl_swe.factory.mine import MineSettings, mine
 
-    options = _register_options(test_command, test_runner, test_scope, install, no_install, requirement,
-                                system_python, setup, timeout, setup_network)
     settings = MineSettings(since=since, until=until, limit=limit, workers=workers, ray=ray, state=state,
                             limits=Limits(max_files=max_files, max_lines=max_lines, skip_merges=skip_merges))
     columns = (TextColumn("mining"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
