@@ -215,8 +215,11 @@ def test_yield_stages_count_every_drop_where_it_happened():
 
 def test_a_broken_state_file_names_itself(mathkit, tmp_path):
     state = tmp_path / "state.json"
-    state.write_text('{"version": 1, "commits": {"abc": {"outcome": 3}}}')
-    with pytest.raises(TaskError, match=f"{state}.*delete it"):
+    state.write_text(json.dumps({"version": 1, "repo": str(mathkit.path), "commits": {"abc": {"outcome": 3}}}))
+    with pytest.raises(TaskError, match=rf"{state} is unreadable \(commit abc, field commit: Field required\); delete"):
+        mine(str(mathkit.path), MineSettings(state=state), tasks_dir=tmp_path / "tasks")
+    state.write_text(json.dumps({"version": 1, "repo": "/elsewhere", "commits": {}}))
+    with pytest.raises(TaskError, match="mining of '/elsewhere', not of this repo"):
         mine(str(mathkit.path), MineSettings(state=state), tasks_dir=tmp_path / "tasks")
 
 

@@ -131,10 +131,22 @@ def _load_state(path: Path, repo: str) -> dict[str, CommitResult]:
         data = json.loads(path.read_text(encoding="utf-8"))
         if data.get("version") != STATE_VERSION:
             raise ValueError(f"version {data.get('version')!r}, expected {STATE_VERSION}")
-        return {sha: CommitResult.model_validate(r) for sha, r in data["commits"].items()}
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:  # pydantic's ValidationError is a ValueError
+        if data.get("repo") != repo:
+            raise ValueError(f"it records the mining of {data.get('repo')!r}, not of this repo")
+        return {sha: _record(sha, r) for sha, r in data["commits"].items()}
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise TaskError(f"The mining state file {path} is unreadable ({str(exc).splitlines()[0]}); "
                         f"delete it to mine {repo} from scratch.") from None
+
+
+def _record(sha: str, data: dict) -> CommitResult:
+    from pydantic import ValidationError
+
+    try:
+        return CommitResult.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise ValueError(f"commit {sha}, field {'.'.join(map(str, err['loc']))}: {err['msg']}") from None
 
 
 def _save_state(path: Path, repo: str, decided: dict[str, CommitResult]) -> None:
