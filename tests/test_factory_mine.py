@@ -19,6 +19,7 @@ from srl_swe.errors import TaskError
 from srl_swe.factory import mine as mine_module
 from srl_swe.factory.history import Commit, FileChange, Limits, changed_files, classify, walk
 from srl_swe.factory.mine import CommitResult, MineReport, MineSettings, mine
+from srl_swe.sandbox.engine import docker_client
 from srl_swe.tasks.register import RegisterOptions
 from srl_swe.tasks.registry import list_tasks, load_task, save_task
 from srl_swe.tasks.spec import TaskSpec
@@ -266,7 +267,9 @@ def test_planted_fixes_are_found_and_the_rest_rejected_with_reasons(mathkit, min
     ]
     assert report["registered_now"] == 3 and report["decided_earlier"] == 0
     ids = {f"mathkit-{mathkit.shas[n][:7]}" for n in ("fix_clamp", "fix_mean")}
-    assert set(list_tasks(tasks)) == ids  # the no_f2p candidate left nothing behind
+    assert set(list_tasks(tasks)) == ids  # the no_f2p candidate left nothing behind, not even its image
+    no_f2p_id = f"mathkit-{mathkit.shas['no_f2p'][:7]}"
+    assert not docker_client().images.list(filters={"label": f"srl_swe.built_for={no_f2p_id}"})
     spec = load_task(f"mathkit-{mathkit.shas['fix_mean'][:7]}", tasks)
     assert spec.FAIL_TO_PASS == ["tests/test_errors.py::test_mean_of_nothing_raises"]
     assert spec.base_commit == mathkit.shas["no_f2p"] and spec.problem_statement.startswith("mean of an empty list")

@@ -256,6 +256,7 @@ def mine_cmd(
         False, help="Reject merge commits (default: a merge is taken as its diff against its first parent)."
     ),
     workers: int = typer.Option(1, "--workers", "-j", min=1, help="Candidates registered at once."),
+    keep_images: bool = typer.Option(False, help="Keep the task images of dropped candidates (default: removed)."),
     state: Path = typer.Option(
         None, help="The state file that makes reruns resume (default: one per repo and registry, in the cache)."
     ),
@@ -273,6 +274,7 @@ def mine_cmd(
     from srl_swe.factory.mine import MineSettings, mine
 
     settings = MineSettings(since=since, until=until, limit=limit, workers=workers, ray=ray, state=state,
+                            keep_images=keep_images,
                             limits=Limits(max_files=max_files, max_lines=max_lines, skip_merges=skip_merges))
     columns = (TextColumn("mining"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("{task.description}"))

@@ -54,6 +54,7 @@ class MineSettings(BaseModel):
     limits: Limits = Field(default_factory=Limits)
     workers: int = Field(1, ge=1)
     ray: str | None = None
+    keep_images: bool = False  # keep the task images of dropped candidates (for a look inside)
     state: Path | None = None  # default: state_path(repo, tasks_dir)
 
 
@@ -84,6 +85,7 @@ class Job(BaseModel):
     options: RegisterOptions
     tasks_dir: str
     replace: bool = False  # an earlier run registered it and was killed before deciding
+    keep_images: bool = False
 
 
 class MineReport(BaseModel):
@@ -209,7 +211,8 @@ def _survey(clone: Path, source: str, settings: MineSettings, options: RegisterO
         if reason is None:
             candidates += 1
             jobs[commit.sha] = Job(repo=source, commit=commit, task_id=task_id, options=options,
-                                   tasks_dir=absolute_tasks_dir(tasks_dir), replace=mined_before)
+                                   tasks_dir=absolute_tasks_dir(tasks_dir), replace=mined_before,
+                                   keep_images=settings.keep_images)
     return results, jobs
 
 
@@ -261,9 +264,25 @@ def mine_commit(job: Job) -> CommitResult:
         if not validation.ok:
             remove_task(spec.instance_id, job.tasks_dir)  # only tasks that validate stay registered
             outcome, stage, detail = validation.outcome, "validated", validation.detail
+    if stage is not None and not job.keep_images:
+        detail += _remove_images(job.task_id)
     return CommitResult(commit=commit.sha, date=commit.date, subject=commit.subject, task_id=job.task_id,
                         outcome=outcome, dropped_at=stage, detail=detail[:500],
                         seconds=round(time.monotonic() - start, 1))
+
+
+def _remove_images(task_id: str) -> str:
+    """Remove the task image built for a dropped candidate (hundreds of them would fill the disk).
+    Returns '' or, for the outcome's detail, what kept the image."""
+    from srl_swe.sandbox.engine import docker_client
+
+    client = docker_client()
+    try:
+        for image in client.images.list(filters={"label": f"srl_swe.built_for={task_id}"}):
+            client.images.remove(image.id, force=True)
+    except docker.errors.APIError as exc:
+        return f" (its image was kept: {exc.explanation or exc})"
+    return ""
 
 
 def _tests_started(log_lines: list[str]) -> bool:
