@@ -15,10 +15,10 @@ import pytest
 from typer.testing import CliRunner
 
 from srl_swe.cli.main import app
-from srl_swe.errors import TaskError
+from srl_swe.errors import CommandTimeout, TaskCheckFailed, TaskError
 from srl_swe.factory import mine as mine_module
 from srl_swe.factory.history import Commit, FileChange, Limits, changed_files, classify, walk
-from srl_swe.factory.mine import CommitResult, MineReport, MineSettings, mine
+from srl_swe.factory.mine import CommitResult, MineReport, MineSettings, mine, registration_drop
 from srl_swe.sandbox.engine import docker_client
 from srl_swe.tasks.register import RegisterOptions
 from srl_swe.tasks.registry import list_tasks, load_task, save_task
@@ -212,6 +212,19 @@ def test_yield_stages_count_every_drop_where_it_happened():
         ("commits seen", 8, {}), ("candidates", 5, {"no_code_change": 2, "no_parent": 1}),
         ("installed", 4, {"install_error": 1}), ("F2P found", 3, {"no_f2p": 1}), ("validated", 2, {"p2p_failed": 1}),
     ]
+
+
+def test_registration_failures_drop_at_their_stage():
+    assert registration_drop(TaskCheckFailed("install_error", "pip: no numpy"), []) == (
+        "install_error", "installed", "pip: no numpy")
+    assert registration_drop(TaskCheckFailed("no_f2p", "no test fails"), ["running 1 test file(s)"])[:2] == (
+        "no_f2p", "f2p")
+    building = ["cloning r", "building srl-swe/task:0123 for r-abc"]
+    assert registration_drop(TaskError("Building the image failed: setup\nmore"), building) == (
+        "error", "installed", "Building the image failed: setup")
+    timeout = CommandTimeout("python -m pytest", 3)
+    assert registration_drop(timeout, [*building, "running the whole suite before and after the fix"])[:2] == (
+        "error", "f2p")
 
 
 def test_a_broken_state_file_names_itself(mathkit, tmp_path):

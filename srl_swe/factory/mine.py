@@ -253,12 +253,8 @@ def mine_commit(job: Job) -> CommitResult:
         spec = register_fix_commit(job.repo, commit.sha, options, job.tasks_dir, log=lines.append)
     except EngineUnreachable:
         raise
-    except TaskCheckFailed as failed:
-        outcome, detail = failed.outcome, failed.detail
-        stage = "installed" if failed.outcome == "install_error" else "f2p"
     except (SrlSweError, docker.errors.APIError) as exc:
-        outcome, detail = "error", _first_line(exc)
-        stage = "f2p" if _tests_started(lines) else "installed"
+        outcome, stage, detail = registration_drop(exc, lines)
     else:
         validation = validate_task(spec, job.tasks_dir, timeout=options.timeout)
         if not validation.ok:
@@ -285,14 +281,16 @@ def _remove_images(task_id: str) -> str:
     return ""
 
 
-def _tests_started(log_lines: list[str]) -> bool:
-    """Whether registration got past the image (derive_tests logs which tests it runs once the image is
-    there): an error after that point is not an install failure."""
-    return any(line.startswith(("running ", "the test patch touches")) for line in log_lines)
-
-
-def _first_line(exc: BaseException) -> str:
+def registration_drop(exc: Exception, log_lines: list[str]) -> tuple[str, Stage, str]:
+    """(outcome, stage it dropped at, detail) for a registration that raised `exc` after logging `log_lines`.
+    A named check failure is its own outcome; anything else is `error`, at the install stage unless the
+    tests had started (derive_tests logs which tests it runs once the image is there)."""
+    if isinstance(exc, TaskCheckFailed):
+        return exc.outcome, "installed" if exc.outcome == "install_error" else "f2p", exc.detail
     if isinstance(exc, docker.errors.APIError):
-        return f"docker: {exc.explanation or exc}"
-    return (str(exc).splitlines() or [type(exc).__name__])[0]
+        detail = f"docker: {exc.explanation or exc}"
+    else:
+        detail = (str(exc).splitlines() or [type(exc).__name__])[0]
+    started = any(line.startswith(("running ", "the test patch touches")) for line in log_lines)
+    return "error", "f2p" if started else "installed", detail
 
