@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from srl_swe.cli.common import Ray, console, fail, friendly, out
+from srl_swe.cli.register_options import register_options
 
 app = typer.Typer(help="Register, inspect and validate tasks (SWE-bench-style instances).", no_args_is_help=True)
 
@@ -89,6 +90,7 @@ def _text_or_file(value: str | None) -> str | None:
 
 @app.command("add")
 @friendly
+@register_options
 def add(
     repo: str = typer.Option(..., help="A local git repository or a git URL."),
     fix_commit: str = typer.Option(None, help="The commit that fixes the bug (base = its parent)."),
@@ -99,51 +101,18 @@ def add(
     ] = None,
     task_id: str = typer.Option(None, "--id", help="Task id (default: <repo>-<short sha>)."),
     problem_statement: str = typer.Option(None, help="Issue text, or @FILE (default: the fix commit's message)."),
-    test_command: str = typer.Option(
-        None, help="The runner's invocation (default: the runner's, e.g. 'python -m pytest')."
-    ),
-    test_runner: str = typer.Option(
-        "pytest", help="pytest | unittest | django | sympy | swebench: whose test ids the task lists."
-    ),
-    test_scope: str = typer.Option(
-        "files", help="files: run the test files the test patch touches (SWE-bench's harness); all: the whole suite."
-    ),
-    install: Annotated[
-        list[str] | None,
-        typer.Option(
-            help="Command that installs the repo in the image's venv, offline (repeatable; default: an editable "
-                 "install of a Python package)."
-        ),
-    ] = None,
-    no_install: bool = typer.Option(False, help="Install nothing from the repo (the venv still holds the runner)."),
-    requirement: Annotated[
-        list[str] | None, typer.Option(help="A pip requirement added to the offline wheelhouse (repeatable).")
-    ] = None,
-    system_python: bool = typer.Option(
-        False, help="Run the tests with the base image's Python instead of a clean venv."
-    ),
-    setup: Annotated[
-        list[str] | None, typer.Option(help="A command run in the repo when the task image is built (repeatable).")
-    ] = None,
-    timeout: float = typer.Option(600, help="Seconds one test run may take."),
     replace: bool = typer.Option(False, help="Overwrite a task with the same id."),
-    setup_network: bool = typer.Option(False, help="Let the image build reach the network (your own machine only)."),
     source: str = typer.Option(None, help="Recorded as the task's source (default: the --repo path or URL)."),
     tasks_dir: Path = TasksDir,
+    options=None,  # the install and runner options, from @register_options
 ) -> None:
     """Register a task from a fix commit, or a base commit plus patch files.
 
     FAIL_TO_PASS and PASS_TO_PASS are derived by running the tests before and after the fix in a sandbox."""
-    from srl_swe.tasks.register import RegisterOptions, register_fix_commit, register_patches
+    from srl_swe.tasks.register import register_fix_commit, register_patches
 
-    if test_scope not in ("files", "all"):
-        fail(f"--test-scope {test_scope!r}: use files or all.")
-    options = RegisterOptions(task_id=task_id, problem_statement=_text_or_file(problem_statement),
-                              test_command=test_command, test_runner=test_runner, test_scope=test_scope,
-                              environment="system" if system_python else "venv",
-                              install=[] if no_install else install or None, requirements=requirement or [],
-                              setup=setup or [], timeout=timeout, replace=replace,
-                              setup_network=setup_network, source=source)
+    options = options.model_copy(update=dict(task_id=task_id, problem_statement=_text_or_file(problem_statement),
+                                              replace=replace, source=source))
     if fix_commit and not (base_commit or patch or test_patch):
         spec = register_fix_commit(repo, fix_commit, options, tasks_dir, log=_log)
     elif base_commit and patch and not fix_commit:
@@ -271,3 +240,60 @@ def image(task_id: str, setup_network: bool = typer.Option(False, help="Let setu
     from srl_swe.tasks.registry import load_task
 
     out.print(ensure_task_image(load_task(task_id, tasks_dir), tasks_dir, log=_log, setup_network=setup_network))
+
+
+@app.command("mine")
+@friendly
+@register_options
+def mine_cmd(
+    repo: Annotated[str, typer.Argument(help="A local git repository or a git URL.")],
+    since: str = typer.Option(None, help="Only commits at or after this date (git's forms: 2024-01-31, '1 year ago')."),
+    until: str = typer.Option(None, help="Only commits at or before this date."),
+    limit: int = typer.Option(None, min=1, help="Register at most this many candidates (newest first)."),
+    max_files: int = typer.Option(3, min=1, help="Candidates change at most this many non-test Python files."),
+    max_lines: int = typer.Option(300, min=1, help="... and at most this many lines in them."),
+    skip_merges: bool = typer.Option(
+        False, help="Reject merge commits (default: a merge is taken as its diff against its first parent)."
+    ),
+    workers: int = typer.Option(1, "--workers", "-j", min=1, help="Candidates registered at once."),
+    keep_images: bool = typer.Option(False, help="Keep the task images of dropped candidates (default: removed)."),
+    state: Path = typer.Option(
+        None, help="The state file that makes reruns resume (default: one per repo and registry, in the cache)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="The yield and every commit's outcome as JSON."),
+    tasks_dir: Path = TasksDir,
+    ray: str | None = Ray,
+    options=None,  # the install and runner options, from @register_options
+) -> None:
+    """Register the fix commits of a repository's history as tasks; keep those that validate.
+
+    Walks the first-parent history newest first; a commit that changes Python code and tests is a
+    candidate, registered as 'tasks add --fix-commit' would and validated in a fresh sandbox. Prints
+    the yield of each stage with the reasons for what dropped. Rerunning resumes: decided commits are skipped."""
+    from srl_swe.factory.history import Limits
+    from srl_swe.factory.mine import MineSettings, mine
+
+    settings = MineSettings(since=since, until=until, limit=limit, workers=workers, ray=ray, state=state,
+                            keep_images=keep_images,
+                            limits=Limits(max_files=max_files, max_lines=max_lines, skip_merges=skip_merges))
+    columns = (TextColumn("mining"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+               TextColumn("{task.description}"))
+    with Progress(*columns, console=console, transient=True) as progress:
+        bar = progress.add_task("reading the history", total=None)
+        report = mine(
+            repo, settings, options, tasks_dir,
+            on_start=lambda n: progress.update(bar, total=n, description=f"{n} candidate(s) to register"),
+            on_done=lambda r: progress.update(bar, advance=1, description=escape(f"{r.commit[:7]}: {r.outcome}")),
+        )
+    if as_json:
+        out.print_json(json.dumps(report.as_json()))
+        return
+    table = Table("stage", "commits", "dropped", "why")
+    for row in report.stages():
+        why = ", ".join(f"{reason} {n}" for reason, n in row["dropped"].items())
+        table.add_row(row["stage"], str(row["count"]), str(sum(row["dropped"].values()) or ""), Text(why))
+    out.print(table)
+    summary = report.as_json()
+    per = f", {summary['seconds_per_candidate']} s per candidate" if summary["seconds_per_candidate"] else ""
+    out.print(f"registered {summary['registered_now']} candidate(s) now{per}; {summary['decided_earlier']} decided "
+              f"by an earlier run (state: {report.state})")

@@ -1,1 +1,2 @@
-"""The task factory: tasks mined from history or synthesized, and their scripted experts, at scale."""
+"""The task factory: many tasks from one repository (fix commits mined from its history, synthesized bugs)
+and their scripted, verified expert trajectories."""

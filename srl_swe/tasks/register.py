@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -55,6 +55,12 @@ class RegisterOptions(BaseModel):
     replace: bool = False
     setup_network: bool = False  # let setup commands reach the network at image build time
     source: str | None = None  # recorded as the task's `source` (default: the repo path or URL it came from)
+    extra: dict[str, Any] = Field(default_factory=dict)  # recorded as the task's `extra` (e.g. which factory made it)
+
+
+def default_task_id(repo: str, commit: str) -> str:
+    """`<repo name>-<short sha>`: the id of a task registered from `commit` without --id."""
+    return f"{gitrepo.repo_name(repo).replace('/', '__')}-{commit[:7]}"
 
 
 def register_fix_commit(repo: str, fix_commit: str, options: RegisterOptions | None = None,
@@ -72,7 +78,7 @@ def register_fix_commit(repo: str, fix_commit: str, options: RegisterOptions | N
                 "the code."
             )
         fields = dict(
-            instance_id=options.task_id or f"{gitrepo.repo_name(repo).replace('/', '__')}-{fix[:7]}",
+            instance_id=options.task_id or default_task_id(repo, fix),
             problem_statement=options.problem_statement or gitrepo.message(clone, fix),
             created_at=gitrepo.commit_date(clone, fix),
         )
@@ -95,7 +101,7 @@ def register_patches(repo: str, base_commit: str, patch: str, test_patch: str, o
         gitrepo.check_applies(clone, base, patch, "gold patch")
         gitrepo.check_applies(clone, base, test_patch, "test patch")
         fields = dict(
-            instance_id=options.task_id or f"{gitrepo.repo_name(repo).replace('/', '__')}-{base[:7]}",
+            instance_id=options.task_id or default_task_id(repo, base),
             problem_statement=options.problem_statement,
             created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         )
@@ -114,6 +120,7 @@ def _register(source: str, clone: Path, base: str, patch: str, test_patch: str, 
         **fields, repo=gitrepo.repo_name(source), base_commit=base, patch=patch, test_patch=test_patch,
         test_command=options.test_command or runner.default_command, test_runner=runner.name,
         test_scope=options.test_scope, setup=options.setup, source=options.source or source,
+        **({"extra": options.extra} if options.extra else {}),  # unset stays unset: task.yaml gets no `extra: {}`
         **_environment(clone, base, options),
     ), where="the new task")
     task_path(spec.instance_id, tasks_dir)  # a bad id fails before any work
