@@ -4,6 +4,7 @@ over the same global batch, SRL that stays in step and resumes exactly, and drif
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -73,7 +74,10 @@ def test_two_processes_take_the_same_sft_steps_as_one(stepwise_data, tmp_path):
 
 def test_two_process_srl_stays_in_step_and_resumes_exactly(stepwise_data, tmp_path):
     torchrun(str(SCRIPT), "train", str(stepwise_data), str(tmp_path / "straight"), "2")
-    torchrun(str(SCRIPT), "train", str(stepwise_data), str(tmp_path / "cut"), "1")
+    # The run as a kill during step 2 leaves it: step 1's checkpoint in force, step 2's not written.
+    shutil.copytree(tmp_path / "straight", tmp_path / "cut")
+    shutil.rmtree(tmp_path / "cut" / "checkpoints" / "step-000002")
+    (tmp_path / "cut" / "checkpoints" / "latest").write_text("step-000001")
     torchrun(str(SCRIPT), "resume", str(stepwise_data), str(tmp_path / "cut"), "2")
     straight, cut = read_metrics(tmp_path / "straight"), read_metrics(tmp_path / "cut")
     assert [m["step"] for m in straight] == [1, 2] == [m["step"] for m in cut]
