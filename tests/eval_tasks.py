@@ -61,7 +61,8 @@ def make_clamp_tasks(root: Path, count: int = 1) -> list[str]:
     spec = register_fix_commit(
         str(_repo(root / "src")),
         "HEAD",
-        RegisterOptions(task_id="clamp-1", problem_statement=ISSUE),
+        # The base image's Python and pytest: evaluation is what these tasks test, not offline installs.
+        RegisterOptions(task_id="clamp-1", problem_statement=ISSUE, environment="system"),
         tasks_dir=tasks_dir,
         log=lambda _m: None,
     )
