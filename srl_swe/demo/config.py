@@ -62,7 +62,7 @@ def budget_for(minutes: float, n_tasks: int) -> Budget:
         val_fraction=max(1.0 / n_tasks, 0.25),
     )
     if minutes < SMOKE_BUDGET_MINUTES:
-        sizes.update(sft_steps=10, srl_batch_prompts=2, group_size=4, max_new_tokens=64, smoke=True)
+        sizes.update(sft_steps=4, srl_steps=1, srl_batch_prompts=2, group_size=4, max_new_tokens=64, smoke=True)
     return Budget(**sizes)
 
 

@@ -43,7 +43,7 @@ def srl(ctx: Context) -> dict:
                     generation_batch_prompts=b.srl_batch_prompts, group_size=b.group_size,
                     max_new_tokens=b.max_new_tokens, max_prompt_tokens=b.max_prompt_tokens, seed=ctx.config.seed,
                     save_every=max(1, b.srl_steps // 2),
-                    # after a smoke run's 10 SFT steps every sample breaks the format (-1 each): the
+                    # after a smoke run's 4 SFT steps every sample breaks the format (-1 each): the
                     # paper's dynamic sampling would drop every group and SRL would stop
                     dynamic_sampling=not b.smoke)
     last = train_srl(cfg, resume=latest_checkpoint(run_dir) is not None)
