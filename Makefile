@@ -3,6 +3,9 @@ VENV  ?= .venv
 PY    := $(VENV)/bin/python
 # A CPU build of torch on these machines; override (e.g. TORCH=torch) elsewhere.
 TORCH ?= torch==2.13.0
+# Test files spread over this many processes (pytest-xdist; a file's tests stay together): while
+# one runs a container or a torch step on one core, the other core runs the next file.
+TEST_WORKERS ?= 2
 
 .PHONY: setup engine test demo lint clean-containers
 
@@ -19,7 +22,7 @@ engine:
 setup: $(VENV)/.installed engine
 
 test: setup
-	$(VENV)/bin/pytest -q -ra
+	$(VENV)/bin/pytest -q -ra -n $(TEST_WORKERS) --dist loadfile
 
 demo: setup
 	$(VENV)/bin/srl-swe demo

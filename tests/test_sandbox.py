@@ -29,7 +29,7 @@ def test_state_persists_between_commands(sandbox):
 def test_timeout_interrupts_and_session_survives(sandbox):
     start = time.monotonic()
     result = sandbox.run("sleep 600", timeout=2)
-    assert time.monotonic() - start < 4
+    assert time.monotonic() - start < 10  # far from the 600 s the command asked for, with room for a busy machine
     assert result.timed_out
     assert not result.restarted
     sandbox.run("export KEEP=1")
