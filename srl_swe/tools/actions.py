@@ -15,10 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from srl_swe.errors import FormatError
 from srl_swe.tools.schemas import DEFAULT_TOOLS, TOOLS, canonical_name, parameter_order
 
-_FUNCTION = re.compile(r"<function=([^>\s]+)>(.*?)</function>", re.DOTALL)
-_PARAMETER = re.compile(r"<parameter=([^>\s]+)>(.*?)</parameter>", re.DOTALL)
-_TOOL_CALL = re.compile(r"<tool_call>(.*?)</tool_call>", re.DOTALL)
-_THINK = re.compile(r"<think>(.*?)</think>", re.DOTALL)
+# The calls are `<function=NAME>BODY</function>`, `<parameter=NAME>VALUE</parameter>`, `<tool_call>BODY</tool_call>`
+# and `<think>TEXT</think>`: a name runs to the first `>` and holds no whitespace, a body to the first closing tag.
+_NAME = re.compile(r"([^>\s]+)>")
 
 EXPECTED = (
     "Expected exactly one tool call, e.g.\n<function=bash>\n<parameter=command>ls</parameter>\n</function>\n"
@@ -58,22 +57,35 @@ def _render(value: Any) -> str:
     return json.dumps(value)
 
 
+def _spec(tool: dict[str, Any]) -> tuple[list[str], dict[str, dict], frozenset[str]]:
+    """A tool's required parameters, its properties, and those a string value passes unchanged
+    (typed string, no enum): read once per tool, not once per call."""
+    schema = tool["parameters"]
+    properties = schema["properties"]
+    plain = frozenset(k for k, spec in properties.items() if spec.get("type") == "string" and "enum" not in spec)
+    return schema["required"], schema["properties"], plain
+
+
+_SPECS = {name: _spec(tool) for name, tool in TOOLS.items()}
+
+
 def make_action(name: str, arguments: dict[str, Any]) -> Action:
     """Validate a call against the tool schemas: known tool, required parameters, typed values."""
     name = canonical_name(name)
-    if name not in TOOLS:
+    if name not in _SPECS:
         raise FormatError(f"Unknown tool {name!r}. Available tools: {', '.join(TOOLS)}.")
-    schema = TOOLS[name]["parameters"]
-    missing = [p for p in schema["required"] if p not in arguments]
+    required, properties, plain = _SPECS[name]
+    missing = [p for p in required if p not in arguments]
     if missing:
         raise FormatError(f"Tool {name!r} is missing required parameter(s): {', '.join(missing)}.")
-    unknown = [k for k in arguments if k not in schema["properties"]]
-    if unknown:
+    if not arguments.keys() <= properties.keys():
+        unknown = [k for k in arguments if k not in properties]
         raise FormatError(
             f"Tool {name!r} has no parameter(s) {', '.join(unknown)}; it takes: "
-            f"{', '.join(schema['properties']) or 'none'}."
+            f"{', '.join(properties) or 'none'}."
         )
-    typed = {k: _coerce(name, k, v, schema["properties"][k]) for k, v in arguments.items()}
+    typed = {k: v if type(v) is str and k in plain else _coerce(name, k, v, properties[k])
+             for k, v in arguments.items()}
     return Action(name=name, arguments=typed)
 
 
@@ -108,25 +120,58 @@ def parse(text: str) -> Parsed:
     tool call, more than one, or a malformed one."""
     if not isinstance(text, str):
         raise FormatError("The response must be text. " + EXPECTED)
-    # Substring tests first: a regex scan of a long response for a tag it does not hold costs more.
-    thought_match = _THINK.search(text) if "<think>" in text else None
-    functions = _FUNCTION.findall(text) if "<function=" in text else []
-    tool_calls = _TOOL_CALL.findall(text) if "<tool_call>" in text else []
+    functions = _named(text, "<function=", "</function>")
+    tool_calls = _tagged(text, "<tool_call>", "</tool_call>")
     if len(functions) + len(tool_calls) != 1:
         found = "no tool call" if not functions and not tool_calls else f"{len(functions) + len(tool_calls)} tool calls"
         raise FormatError(f"Found {found}. " + EXPECTED)
     if functions:
         name, body = functions[0]
-        action = make_action(name, {k: _strip_newline(v) for k, v in _PARAMETER.findall(body)})
+        action = make_action(name, {k: _strip_newline(v) for k, v in _named(body, "<parameter=", "</parameter>")})
         call_start = text.find("<function=")
     else:
         action = _from_json_call(tool_calls[0])
         call_start = text.find("<tool_call>")
-    if thought_match:
-        thought = thought_match.group(1).strip()
-    else:
-        thought = text[:call_start].strip()
+    thinking = _tagged(text, "<think>", "</think>", first=True)
+    thought = thinking[0].strip() if thinking else text[:call_start].strip()
     return Parsed(thought=thought, action=action)
+
+
+# The tags are found with str.find, not with a regex: a lazy `(.*?)` body costs the regex engine a step per character,
+# the costliest part of parsing a response.
+def _tagged(text: str, opening: str, closing: str, first: bool = False) -> list[str]:
+    """The bodies of `opening BODY closing`, what `re.findall(opening + "(.*?)" + closing, text, re.DOTALL)` gives
+    (only the first with `first`)."""
+    bodies: list[str] = []
+    start = text.find(opening)
+    while start >= 0:
+        body = start + len(opening)
+        end = text.find(closing, body)
+        if end < 0:
+            break  # no closing tag after this opening one, so none after a later one either
+        bodies.append(text[body:end])
+        if first:
+            break
+        start = text.find(opening, end + len(closing))
+    return bodies
+
+
+def _named(text: str, opening: str, closing: str) -> list[tuple[str, str]]:
+    r"""The (name, body) pairs of `opening NAME> BODY closing`, what
+    `re.findall(opening + r"([^>\s]+)>(.*?)" + closing, text, re.DOTALL)` gives."""
+    pairs: list[tuple[str, str]] = []
+    start = text.find(opening)
+    while start >= 0:
+        head = _NAME.match(text, start + len(opening))
+        if head is None:  # not a call at this opening; the next one may be
+            start = text.find(opening, start + 1)
+            continue
+        end = text.find(closing, head.end())
+        if end < 0:
+            break  # a later opening's name ends at this `>` or after it: no closing tag follows it either
+        pairs.append((head.group(1), text[head.end():end]))
+        start = text.find(opening, end + len(closing))
+    return pairs
 
 
 def _strip_newline(value: str) -> str:

@@ -70,7 +70,8 @@ def chat_steps(
             except FormatError as exc:
                 report.drop(where, "turn without a valid action", f"message {index}: {str(exc).splitlines()[0]}")
                 continue
-            thought = "\n\n".join(t for t in (carried, turn.thought.strip()) if t)
+            own = turn.thought.strip()
+            thought = f"{carried}\n\n{own}" if carried and own else carried or own
             if not turn.calls:
                 carried = thought
                 continue

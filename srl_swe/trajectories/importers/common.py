@@ -68,7 +68,8 @@ def problem_from_messages(messages: list[dict]) -> str:
     """The issue: the first user message, inside a known tag when it has one."""
     # SWE-agent marks the demonstration it puts before the task with `is_demo`.
     first = next((text_of(m.get("content")) for m in messages if m.get("role") == "user" and not m.get("is_demo")), "")
-    example = _OPENHANDS_EXAMPLE.match(first)
+    # The substring test first: the pattern's leading `.*?` scans a whole message that holds no example.
+    example = _OPENHANDS_EXAMPLE.match(first) if "- NEW TASK DESCRIPTION -" in first else None
     if example:
         first = example.group(1)
     for pattern in _ISSUE_TAGS:

@@ -65,7 +65,8 @@ def by_record(record: Any) -> str | None:
 
 
 def _turn_format(message: dict) -> str | None:
-    names = {str((c.get("function") or {}).get("name")) for c in message.get("tool_calls") or [] if isinstance(c, dict)}
+    calls = message.get("tool_calls")
+    names = {str((c.get("function") or {}).get("name")) for c in calls if isinstance(c, dict)} if calls else None
     if names:
         if names & _OPENHANDS_ONLY:
             return "openhands"

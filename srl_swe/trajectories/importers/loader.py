@@ -46,9 +46,9 @@ def import_file(path: str | Path, format: str = "auto", report: ImportReport | N
     path = Path(path)
     report = report if report is not None else ImportReport()
     report.files += 1
-    chosen = None if format == "auto" else format
+    chosen = (None if format == "auto" else format) or detect.by_name(_plain_name(path))
     for where, record in _records(path, report):
-        fmt = chosen or detect.by_name(_plain_name(path)) or detect.by_record(record)
+        fmt = chosen or detect.by_record(record)
         if fmt is None:
             report.skip(where, "unknown format", f"not a trajectory in any known format ({detect.describe(record)}); "
                         f"expected one of {', '.join(CONVERTERS)} (see `srl-swe data import --help`)")

@@ -59,7 +59,11 @@ def tool_calls_of(value: Any) -> list | None:
 
 def _actions(item: dict, history_calls: Any) -> list[Action]:
     """A step's actions: one, or two when a bash command ends with `submit` on its own line."""
-    calls = tool_calls_of(item.get("tool_calls")) or tool_calls_of(history_calls)
+    return _actions_of(item, tool_calls_of(item.get("tool_calls")) or tool_calls_of(history_calls))
+
+
+def _actions_of(item: dict, calls: list | None) -> list[Action]:
+    """`_actions` once the step's tool calls (None without any) have been read."""
     if calls:
         return [parse_tool_calls(calls)]
     response = text_of(item.get("response"))
@@ -95,11 +99,12 @@ def _item_steps(k: int, item: dict, history_calls: Any, where: Where, report: Im
 
 def read_action(message: dict) -> Turn:
     """A history message as a turn (SWE-agent's `thought` is the thought when present)."""
-    actions = _actions(message, None)
+    calls = tool_calls_of(message.get("tool_calls"))  # read once: it may be JSON or Python-literal text
+    actions = _actions_of(message, calls)
     thought = message.get("thought") if isinstance(message.get("thought"), str) else text_of(message.get("content"))
     if message.get("action") is None and not message.get("tool_calls"):
         thought = _FENCE.split(thought)[0]
-    ids = [c.get("id") for c in tool_calls_of(message.get("tool_calls")) or [] if isinstance(c, dict)]
+    ids = [c.get("id") for c in calls or [] if isinstance(c, dict)]
     return Turn(thought, [Call(a, ids[0] if ids and k == 0 else None) for k, a in enumerate(actions)])
 
 
