@@ -4,35 +4,12 @@ named by file and number; files are written atomically (complete or untouched)."
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from srl_swe.atomic import replacing
 from srl_swe.errors import ConfigError
-
-try:
-    import orjson
-except ImportError:  # the [fast] extra
-    orjson = None
-
-
-# orjson reads an integer over 64 bits as a float; json keeps it exact. Such a text (or any with 19
-# digits in a row, even inside a string) goes to json.
-_LONG_NUMBER = re.compile(r"\d{19}")
-
-
-def decode(text: str) -> Any:
-    """`json.loads(text)`, through orjson when installed: twice as fast on trajectory records. orjson
-    refuses a few texts that json reads (NaN, lone surrogates) and rounds huge integers; those, and
-    real errors, go to json.loads, so the value and the error raised are always json's."""
-    if orjson is not None and not _LONG_NUMBER.search(text):
-        try:
-            return orjson.loads(text)
-        except orjson.JSONDecodeError:
-            pass
-    return json.loads(text)
 
 
 def lines(path: str | Path) -> Iterator[tuple[int, str]]:
@@ -47,7 +24,7 @@ def read_jsonl(path: str | Path, error: type[Exception] = ConfigError, hint: str
     """(line number, value) of each line; `error` names the first line that is not JSON."""
     for number, line in lines(path):
         try:
-            yield number, decode(line)
+            yield number, json.loads(line)
         except json.JSONDecodeError as exc:
             raise error(f"{path}:{number} is not JSON ({exc.msg}){hint}.") from None
 

@@ -13,7 +13,6 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from srl_swe.errors import FormatError
-from srl_swe.jsonl import decode
 from srl_swe.tools.schemas import DEFAULT_TOOLS, TOOLS, canonical_name, parameter_order
 
 # The calls are `<function=NAME>BODY</function>`, `<parameter=NAME>VALUE</parameter>`, `<tool_call>BODY</tool_call>`
@@ -103,7 +102,7 @@ def _coerce(tool: str, key: str, value: Any, spec: dict) -> Any:
                 raise ValueError
             return value
         if kind == "array":
-            items = decode(value) if isinstance(value, str) else value
+            items = json.loads(value) if isinstance(value, str) else value
             if not isinstance(items, list):
                 raise ValueError
             return [int(x) for x in items]
@@ -184,7 +183,7 @@ def _strip_newline(value: str) -> str:
 
 def _from_json_call(body: str) -> Action:
     try:
-        call = decode(body)
+        call = json.loads(body)
     except json.JSONDecodeError as exc:
         raise FormatError(f"<tool_call> must hold JSON ({exc.msg}). " + EXPECTED) from exc
     return from_tool_call(call)
@@ -207,7 +206,7 @@ def tool_arguments(name: str, raw: Any) -> dict[str, Any]:
         return {}
     if isinstance(raw, str):
         try:
-            raw = decode(raw) if raw.strip() else {}
+            raw = json.loads(raw) if raw.strip() else {}
         except json.JSONDecodeError as exc:
             raise FormatError(f"Arguments of {name!r} are not valid JSON ({exc.msg}).") from exc
     if not isinstance(raw, dict):

@@ -12,7 +12,6 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from srl_swe.jsonl import decode
 from srl_swe.trajectories.importers.common import SkipRecord, text_of
 
 FORMATS = ("swe-agent", "swe-smith", "mini-swe-agent", "openhands", "messages", "srl-swe")
@@ -110,7 +109,7 @@ def _messages(record: Any) -> list[dict] | None:
         value = next((record[k] for k in ("messages", "conversations", "trajectory", "history") if k in record), None)
     if isinstance(value, str):
         try:
-            value = decode(value)
+            value = json.loads(value)
         except json.JSONDecodeError:
             return None
     if isinstance(value, list) and value and all(isinstance(m, dict) and "role" in m for m in value):
