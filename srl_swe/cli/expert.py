@@ -78,7 +78,6 @@ def script(
     """Script an expert from each task's gold patch (run the failing tests, search, view, edit with
     str_replace_editor, rerun, submit), play it in the task's env, and keep it, beside the task's
     other experts (source: scripted), only if it resolves the task. Exit 1 unless all resolve."""
-    from srl_swe.factory.expert import record_scripted_experts
     from srl_swe.tasks.registry import list_tasks, load_task
 
     if all_tasks == bool(task_ids):
@@ -86,6 +85,18 @@ def script(
     specs = [load_task(t, tasks_dir) for t in (list_tasks(tasks_dir) if all_tasks else task_ids or [])]
     if not specs:
         fail(f"No tasks in {tasks_dir or 'the default tasks dir'}; register some with 'srl-swe tasks add'.")
+    results = script_experts(specs, tasks_dir, workers=workers, ray=ray, timeout=timeout)
+    if sum(r.resolved for r in results) < len(results):
+        raise typer.Exit(1)
+
+
+def script_experts(specs: list, tasks_dir: Path | None, workers: int = 1, ray: str | None = None,
+                   timeout: float = 120.0, failures_only: bool = False) -> list:
+    """Script, play and keep each task's expert with a progress bar, then print a table of the
+    results (`failures_only`: of the tasks not resolved, for a factory run of hundreds) and the
+    resolved count. Used by `expert script` and by the factory commands after they register."""
+    from srl_swe.factory.expert import record_scripted_experts
+
     columns = (TextColumn("scripting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("{task.description}"))
     with Progress(*columns, console=console, transient=True) as progress:
@@ -96,12 +107,12 @@ def script(
                 bar, advance=1, description=escape(f"{r.task_id}: {'resolved' if r.resolved else 'not resolved'}")),
         )
     table = Table("task", "resolved", "steps", "detail")
-    for r in results:
+    for r in (r for r in results if not (failures_only and r.resolved)):
         table.add_row(r.task_id, Text("yes" if r.resolved else "no", style="green" if r.resolved else "red"),
                       str(r.steps), Text(r.detail))
-    out.print(table)
+    if table.row_count:
+        out.print(table)
     resolved = [r for r in results if r.resolved]
     mean = sum(r.steps for r in resolved) / len(resolved) if resolved else 0.0
     out.print(f"{len(resolved)}/{len(results)} resolved (mean {mean:.1f} steps); saved as each task's scripted expert")
-    if len(resolved) < len(results):
-        raise typer.Exit(1)
+    return results
