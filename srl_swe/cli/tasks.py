@@ -271,3 +271,74 @@ def image(task_id: str, setup_network: bool = typer.Option(False, help="Let setu
     from srl_swe.tasks.registry import load_task
 
     out.print(ensure_task_image(load_task(task_id, tasks_dir), tasks_dir, log=_log, setup_network=setup_network))
+
+
+@app.command("synth")
+@friendly
+def synth(
+    repo: Annotated[str, typer.Argument(help="A local git repository or a git URL, at a commit whose tests pass.")],
+    commit: str = typer.Option("HEAD", help="The working commit the bugs are injected into."),
+    strategies: str = typer.Option(
+        None, help="Comma-separated mutation strategies (default: all): comparison, boolean, off_by_one, "
+                   "drop_statement, drop_branch, swap_args, constant, remove_guard."
+    ),
+    limit: int = typer.Option(None, min=1, help="Candidates to try (round-robin over the strategies; default: all)."),
+    workers: int = typer.Option(1, "--workers", "-j", min=1, help="Sandboxes at once."),
+    seed: int = typer.Option(0, help="Seed of the mutation choices and of the try order."),
+    state: Path = typer.Option(None, help="State file for resuming (default: <tasks dir>/.factory/synth-*.json)."),
+    test_command: str = typer.Option(None, help="The runner's invocation (default: the runner's)."),
+    test_runner: str = typer.Option("pytest", help="pytest | unittest | django | sympy | swebench."),
+    install: Annotated[
+        list[str] | None, typer.Option(help="Command that installs the repo in the image's venv (repeatable).")
+    ] = None,
+    no_install: bool = typer.Option(False, help="Install nothing from the repo (the venv still holds the runner)."),
+    requirement: Annotated[
+        list[str] | None, typer.Option(help="A pip requirement added to the offline wheelhouse (repeatable).")
+    ] = None,
+    system_python: bool = typer.Option(False, help="Run the tests with the base image's Python instead of a venv."),
+    setup: Annotated[
+        list[str] | None, typer.Option(help="A command run in the repo when the task image is built (repeatable).")
+    ] = None,
+    timeout: float = typer.Option(600, help="Seconds one test run may take (mutants get less: 5x the baseline)."),
+    replace: bool = typer.Option(False, help="Overwrite tasks with the same ids."),
+    source: str = typer.Option(None, help="Recorded as the tasks' source (default: REPO)."),
+    tasks_dir: Path = TasksDir,
+    ray: str | None = Ray,
+) -> None:
+    """Inject procedural bugs into a working commit; register those that some tests catch.
+
+    Each candidate runs the suite in a shared sandbox (one per worker): kept when tests fail with it
+    and pass again without it (those are FAIL_TO_PASS, the rest PASS_TO_PASS). Rerunning resumes."""
+    from srl_swe.factory.synth import SynthOptions, synthesize
+    from srl_swe.tasks.register import RegisterOptions
+
+    register = RegisterOptions(test_command=test_command, test_runner=test_runner, test_scope="all",
+                               environment="system" if system_python else "venv",
+                               install=[] if no_install else install or None, requirements=requirement or [],
+                               setup=setup or [], timeout=timeout, replace=replace, source=source)
+    options = SynthOptions(commit=commit, limit=limit, workers=workers, seed=seed, state=state, ray=ray,
+                           install=register,
+                           **({"strategies": [s.strip() for s in strategies.split(",") if s.strip()]}
+                              if strategies else {}))
+    columns = (TextColumn("synthesizing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+               TextColumn("{task.description}"))
+    with Progress(*columns, console=console, transient=True) as progress:
+        bar = progress.add_task("", total=None)
+        report = synthesize(
+            repo, options, tasks_dir, log=_log,
+            on_plan=lambda total: progress.update(bar, total=total),
+            on_done=lambda name, outcome: progress.update(bar, advance=1, description=escape(f"{name}: {outcome}")),
+        )
+    table = Table("strategy", "candidates", "duplicate", "tried", "tests fail", "kept", "yield",
+                  title=f"{report.repo} @ {report.commit[:12]}")
+    sums = [0, 0, 0, 0, 0]
+    for strategy, row in report.rows.items():
+        values = [row.candidates, row.duplicate, row.tried, row.failing, row.kept]
+        sums = [a + b for a, b in zip(sums, values, strict=True)]
+        table.add_row(strategy, *map(str, values), f"{row.kept / row.tried:.0%}" if row.tried else "-")
+    table.add_row("all", *map(str, sums), f"{sums[4] / sums[2]:.0%}" if sums[2] else "-", style="bold")
+    out.print(table)
+    if report.reasons:
+        out.print("rejected: " + ", ".join(f"{reason} {n}" for reason, n in report.reasons.most_common()))
+    out.print(f"{len(report.registered)} task(s) registered by this run ({report.tried_now} candidate(s) tried, "
+              f"{report.seconds:.0f} s); state: {report.state}")
