@@ -23,7 +23,7 @@ MAX_TESTS = 5
 MAX_ERROR_LINES = 6
 
 
-def test_words(test_id: str) -> str:
+def words_of_test(test_id: str) -> str:
     """`tests/test_config.py::TestLoad::test_getint_with_default[x]` -> `getint with default (x)`."""
     name = test_id.split("::")[-1]
     param = ""
@@ -78,7 +78,7 @@ def write_statement(repo: str, f2p: list[str], p2p_count: int, output: str, forb
                     key: str = "") -> str:
     """The issue text for a bug that makes `f2p` fail (with `output`, the failing run's pytest
     output); `forbidden`: texts no line of it may contain (the buggy lines); `key` picks the wording."""
-    names = [test_words(t) for t in f2p]
+    names = [words_of_test(t) for t in f2p]
     what = f"`{names[0]}`" if len(names) == 1 else f"`{names[0]}` and {len(names) - 1} related behaviour(s)"
     pick = int(hashlib.sha1((key or repo).encode()).hexdigest(), 16)
     title = f"{repo}: {names[0]} is broken" if len(names) == 1 else f"{repo}: {names[0]} and more are broken"
