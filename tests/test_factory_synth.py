@@ -13,7 +13,7 @@ import pytest
 
 from srl_swe.factory.mutations import STRATEGIES, mutate
 from srl_swe.factory.statements import excerpt, words_of_test, write_statement
-from srl_swe.factory.synth import buggy_commit, candidates
+from srl_swe.factory.synth import Row, buggy_commit, candidates
 
 SNIPPET = '''\
 """Doc."""
@@ -71,9 +71,10 @@ def test_off_by_one_moves_bounds_and_indices():
     }
     assert _edits("off_by_one", "def f(n):\n    return range(n)\n") == {
         "range bound: `n` -> `n - 1`": "-return range(n) => +return range(n - 1)"}
-    assert _edits("off_by_one", "def f(xs, i):\n    return xs[i + 1] + xs[a | b:]\n", ) == {
+    assert _edits("off_by_one", "def f(xs, i):\n    return xs[i + 1] + xs[a | b:]\n") == {
         "index: `i + 1` -> `i`": "-return xs[i + 1] + xs[a | b:] => +return xs[i] + xs[a | b:]",
-        "slice bound: `a | b` -> `(a | b) - 1`": "-return xs[i + 1] + xs[a | b:] => +return xs[i + 1] + xs[(a | b) - 1:]",
+        "slice bound: `a | b` -> `(a | b) - 1`":
+            "-return xs[i + 1] + xs[a | b:] => +return xs[i + 1] + xs[(a | b) - 1:]",
     }
 
 
@@ -176,9 +177,8 @@ def test_buggy_commit_is_an_orphan_with_a_fixed_sha(tmp_path):
 CORE = '''\
 """Small helpers."""
 
-SCALE = 10
-if not isinstance(SCALE, int):
-    raise TypeError("SCALE must be an integer")
+if not isinstance(__name__, str):
+    raise ImportError("odd module name")
 
 
 def clamp(value, low, high):
@@ -186,36 +186,30 @@ def clamp(value, low, high):
         raise ValueError("low > high")
     if value < low:
         return low
-    elif value > high:
-        return high
     else:
         return value
 
 
-def window(items, size):
-    return [items[i:i + size] for i in range(len(items) - size + 1)]
+def head(items, size):
+    return items[:size]
 
 
 def both(a, b):
-    return bool(a) and bool(b)
-
-
-def scaled(x):
-    return x * SCALE
+    return a and b
 
 
 def ratio(a, b):
-    return divmod(a, b)
+    return divmod(a, b) if b != 0 else None
 
 
-def unused(x):
-    return x + 1
+def unused():
+    return 3
 '''
 
 TESTS = '''\
 import pytest
 
-from calc.core import both, clamp, ratio, scaled, window
+from calc.core import both, clamp, head, ratio
 
 
 def test_clamp_inside():
@@ -224,10 +218,6 @@ def test_clamp_inside():
 
 def test_clamp_low():
     assert clamp(-1, 0, 10) == 0
-
-
-def test_clamp_high():
-    assert clamp(11, 0, 10) == 10
 
 
 def test_clamp_single_point():
@@ -239,21 +229,17 @@ def test_clamp_bad_range():
         clamp(1, 5, 0)
 
 
-def test_window():
-    assert window([1, 2, 3], 2) == [[1, 2], [2, 3]]
+def test_head():
+    assert head([1, 2, 3], 2) == [1, 2]
 
 
 def test_both():
-    assert both(1, 1) is True
-    assert both(1, 0) is False
-
-
-def test_scaled():
-    assert scaled(2) == 20
+    assert both(1, 0) == 0
 
 
 def test_ratio():
     assert ratio(7, 2) == (3, 1)
+    assert ratio(7, 0) is None
 '''
 DATE = "2024-04-02T09:15:00+00:00"
 
@@ -287,32 +273,35 @@ def test_synth_registers_validated_bugs_of_each_strategy(tmp_path):
 
     repo = _make_repo(tmp_path / "calc")
     tasks_dir = tmp_path / "tasks"
-    first = synthesize(str(repo), SynthOptions(limit=8, workers=2), tasks_dir, log=lambda _m: None)
-    assert first.tried_now == 8 and {s for s, row in first.rows.items() if row.tried} == set(STRATEGIES)
-    rest = synthesize(str(repo), SynthOptions(workers=2), tasks_dir, log=lambda _m: None)  # resumes
-    tried = sum(row.tried for row in rest.rows.values())
-    assert rest.tried_now == tried - 8
+    quiet = lambda _m: None  # noqa: E731
+    first = synthesize(str(repo), SynthOptions(limit=8, workers=2), tasks_dir, log=quiet)  # one per strategy
+    assert first.tried_now == 8 and all(row.tried == 1 for row in first.rows.values())
+    rest = synthesize(str(repo), SynthOptions(limit=13, workers=2), tasks_dir, log=quiet)  # resumes
+    assert rest.tried_now == 5
     ids = list_tasks(tasks_dir)
     assert sorted(first.registered + rest.registered) == ids
     kept = {s: row.kept for s, row in rest.rows.items()}
     assert all(kept[s] >= 1 for s in STRATEGIES), kept
-    # `not isinstance(...)` and `isinstance(int, SCALE)` at module level break the import;
-    # `unused` is dead code no test reaches; `value < low` -> `<=` returns the same value
-    assert rest.reasons["breaks_import"] == 2 and rest.reasons["no_failing_test"] >= 2, rest.reasons
-    assert sum(kept.values()) == len(ids) == tried - sum(n for r, n in rest.reasons.items() if r != "duplicate")
+    # `not isinstance(...)` and `isinstance(str, __name__)` at module level break the import;
+    # `unused` is dead code that no test reaches
+    assert dict(rest.reasons) == {"breaks_import": 2, "no_failing_test": 1}
+    assert sum(kept.values()) == len(ids) == 10
+    assert rest.rows["boolean"] == Row(candidates=2, duplicate=0, tried=2, failing=1, kept=1)
 
     spec = load_task(next(i for i in ids if "-synth-remove-guard-" in i), tasks_dir)
     assert spec.FAIL_TO_PASS == ["tests/test_core.py::test_clamp_bad_range"]
-    assert len(spec.PASS_TO_PASS) == 8 and spec.test_patch == ""
-    assert spec.extra["factory"] | {"line": 0} == {"origin": "synth", "strategy": "remove_guard",
-                                                   "file": "calc/core.py", "line": 0, "seed": 0,
-                                                   "mutation": "guard clause removed: `if low > high`",
-                                                   "working_commit": _git(repo, "rev-parse", "HEAD")}
+    assert len(spec.PASS_TO_PASS) == 6 and spec.test_patch == ""
+    assert spec.extra["factory"] == {"origin": "synth", "strategy": "remove_guard", "file": "calc/core.py",
+                                     "line": 8, "seed": 0, "mutation": "guard clause removed: `if low > high`",
+                                     "working_commit": _git(repo, "rev-parse", "HEAD")}
     assert "raise ValueError" not in spec.problem_statement and "clamp bad range" in spec.problem_statement
+    changed = [line for line in spec.patch.splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---")]
+    assert changed == ["+    if low > high:", '+        raise ValueError("low > high")']  # the fix: the guard back
 
-    again = synthesize(str(repo), SynthOptions(workers=2), tasks_dir, log=lambda _m: None)
+    again = synthesize(str(repo), SynthOptions(limit=13, workers=2), tasks_dir, log=quiet)
     assert again.tried_now == 0 and again.registered == [] and again.rows == rest.rows
 
-    one_each = [load_task(next(i for i in ids if f"-synth-{s.replace('_', '-')}-" in i), tasks_dir) for s in STRATEGIES]
-    results = validate_tasks(one_each, tasks_dir, workers=2)
-    assert [r.outcome for r in results] == ["ok"] * len(STRATEGIES), [r.model_dump() for r in results if not r.ok]
+    sample = [load_task(next(i for i in ids if f"-synth-{s}-" in i), tasks_dir)
+              for s in ("remove-guard", "off-by-one", "swap-args")]
+    results = validate_tasks(sample, tasks_dir, workers=2)
+    assert [r.outcome for r in results] == ["ok"] * 3, [r.model_dump() for r in results if not r.ok]
