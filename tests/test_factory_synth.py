@@ -305,3 +305,23 @@ def test_synth_registers_validated_bugs_of_each_strategy(tmp_path):
               for s in ("remove-guard", "off-by-one", "swap-args")]
     results = validate_tasks(sample, tasks_dir, workers=2)
     assert [r.outcome for r in results] == ["ok"] * 3, [r.model_dump() for r in results if not r.ok]
+
+
+class _Writer:
+    """A chat client's one method, answering what it is given (pure logic: no endpoint)."""
+
+    def __init__(self, answer: str):
+        self.answer, self.seen = answer, []
+
+    def chat(self, messages):
+        self.seen.append(messages)
+        return {"content": self.answer}
+
+
+def test_model_statement_is_dropped_when_it_shows_the_bug():
+    from srl_swe.factory.statements import model_statement
+
+    assert model_statement(_Writer("Title\n\nclamp() is wrong.  "), "draft", ["if low >= high:"]) == (
+        "Title\n\nclamp() is wrong.\n")
+    assert model_statement(_Writer("The line `if low >= high:` is wrong"), "draft", ["if low >= high:"]) is None
+    assert model_statement(_Writer(""), "draft", []) is None

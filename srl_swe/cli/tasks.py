@@ -286,6 +286,10 @@ def synth(
     workers: int = typer.Option(1, "--workers", "-j", min=1, help="Sandboxes at once."),
     seed: int = typer.Option(0, help="Seed of the mutation choices and of the try order."),
     state: Path = typer.Option(None, help="State file for resuming (default: <tasks dir>/.factory/synth-*.json)."),
+    statement_model: str = typer.Option(
+        None, help="An OpenAI-compatible endpoint URL or model name that rewrites each issue text (default: the "
+                   "text written from the failing tests)."
+    ),
     test_command: str = typer.Option(None, help="The runner's invocation (default: the runner's)."),
     test_runner: str = typer.Option("pytest", help="pytest | unittest | django | sympy | swebench."),
     install: Annotated[
@@ -317,6 +321,7 @@ def synth(
                                install=[] if no_install else install or None, requirements=requirement or [],
                                setup=setup or [], timeout=timeout, replace=replace, source=source)
     options = SynthOptions(commit=commit, limit=limit, workers=workers, seed=seed, state=state, ray=ray,
+                           statement_model=statement_model,
                            install=register,
                            **({"strategies": [s.strip() for s in strategies.split(",") if s.strip()]}
                               if strategies else {}))

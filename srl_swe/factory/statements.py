@@ -14,10 +14,10 @@ from srl_swe.tasks.patching import is_test_path
 _SECTION = re.compile(r"^_{3,} (.+?) _{3,}$", re.M)
 _LOCATION = re.compile(r"^(\S+\.py):(\d+):")
 _OPENINGS = (
-    "Since the last changes, {what} no longer works as expected.",
+    "Since the last changes I see failures around {what}.",
     "I ran into a problem with {what}.",
     "Something is off with {what}: the behaviour does not match what the tests expect.",
-    "{what} looks broken.",
+    "There is a regression in {what}.",
 )
 MAX_TESTS = 5
 MAX_ERROR_LINES = 6
@@ -79,7 +79,8 @@ def write_statement(repo: str, f2p: list[str], p2p_count: int, output: str, forb
     """The issue text for a bug that makes `f2p` fail (with `output`, the failing run's pytest
     output); `forbidden`: texts no line of it may contain (the buggy lines); `key` picks the wording."""
     names = [words_of_test(t) for t in f2p]
-    what = f"`{names[0]}`" if len(names) == 1 else f"`{names[0]}` and {len(names) - 1} related behaviour(s)"
+    others = len(names) - 1
+    what = f"`{names[0]}`" + (f" and {others} other behaviour{'s' if others > 1 else ''}" if others else "")
     pick = int(hashlib.sha1((key or repo).encode()).hexdigest(), 16)
     title = f"{repo}: {names[0]} is broken" if len(names) == 1 else f"{repo}: {names[0]} and more are broken"
     opening = _OPENINGS[pick % len(_OPENINGS)].format(what=what)
@@ -107,3 +108,19 @@ def write_statement(repo: str, f2p: list[str], p2p_count: int, output: str, forb
     tail = f" The other {p2p_count} tests pass and should keep passing." if p2p_count else ""
     lines += ["", f"Expected: these tests pass.{tail}"]
     return "\n".join(lines).strip() + "\n"
+
+
+_REWRITE = ("Rewrite the bug report below as a GitHub issue written by a user of the library: a title line, then "
+            "what they tried and what went wrong. Keep the test names, the error messages and the traceback "
+            "excerpt as they are. Do not guess the cause, the fix or the code involved. Answer with the issue text "
+            "only.")
+
+
+def model_statement(client, draft: str, forbidden: list[str]) -> str | None:
+    """`draft` rewritten by an OpenAI-compatible chat model (`client.chat(messages)`); None when the
+    answer is empty or shows a buggy line, so the caller keeps the draft."""
+    reply = client.chat([{"role": "system", "content": _REWRITE}, {"role": "user", "content": draft}])
+    text = (reply.get("content") or "").strip()
+    if not text or any(bad and bad in text for bad in forbidden):
+        return None
+    return text + "\n"

@@ -44,7 +44,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from srl_swe.atomic import write_json
 from srl_swe.errors import ConfigError, TaskCheckFailed, TaskError
 from srl_swe.factory.mutations import STRATEGIES, Mutation, mutate
-from srl_swe.factory.statements import write_statement
+from srl_swe.factory.statements import model_statement, write_statement
 from srl_swe.tasks import gitrepo
 from srl_swe.tasks.checks import check_collected, check_ran
 from srl_swe.tasks.install import NOT_LIBRARIES
@@ -71,6 +71,7 @@ class SynthOptions(BaseModel):
     seed: int = 0
     state: Path | None = None  # default: <tasks dir>/.factory/synth-<repo>-<commit>.json
     ray: str | None = None
+    statement_model: str | None = None  # an OpenAI-compatible endpoint URL or model name that rewrites the issue text
     install: RegisterOptions = Field(default_factory=lambda: RegisterOptions(test_scope="all"))
 
 
@@ -251,7 +252,7 @@ def buggy_commit(clone: Path, working: str, path: str, text: str, message: str) 
 
 
 def register_bug(clone: Path, working: str, clean: TaskSpec, mutation: Mutation, checked: Checked, name: str,
-                 seed: int, tasks_dir: Path | str | None, replace: bool) -> TaskSpec:
+                 seed: int, tasks_dir: Path | str | None, replace: bool, writer=None) -> TaskSpec:
     """The kept bug as a registered task, from what the batch runs found (no test runs here)."""
     base = buggy_commit(clone, working, mutation.file, mutation.mutated, f"{clean.repo} source snapshot")
     patch = gitrepo.git(["diff", "--no-color", "--no-ext-diff", base, working, "--", mutation.file], clone,
@@ -259,6 +260,8 @@ def register_bug(clone: Path, working: str, clean: TaskSpec, mutation: Mutation,
     buggy_lines = [line[1:].strip() for line in patch.splitlines()
                    if line.startswith("-") and not line.startswith("---") and len(line[1:].strip()) > 3]
     statement = write_statement(clean.repo, checked.f2p, len(checked.p2p), checked.output, buggy_lines, key=name)
+    if writer is not None:  # a model's rewrite, unless it shows the bug
+        statement = model_statement(writer, statement, buggy_lines) or statement
     spec = parse_spec(clean.to_yaml_dict() | dict(
         instance_id=name, base_commit=base, patch=patch, test_patch="", problem_statement=statement,
         FAIL_TO_PASS=checked.f2p, PASS_TO_PASS=checked.p2p,
@@ -377,6 +380,11 @@ def _run(repo: str, clone: Path, working: str, clean: TaskSpec, names: dict[str,
     settings = ExecutorSettings(workers=workers, ray=options.ray)
     registered: list[str] = []
     lock = threading.Lock()
+    writer = None
+    if options.statement_model:
+        from srl_swe.agents.chat_client import ChatClient
+
+        writer = ChatClient.connect(options.statement_model, temperature=0.3, max_tokens=1024)
     with open_executor(settings, node_hooks(options.ray)) as executor:
         hosted = executor.host(
             functools.partial(MutantChecker, clean, bundle.read_bytes(), options.install.timeout), workers)
@@ -409,7 +417,8 @@ def _run(repo: str, clone: Path, working: str, clean: TaskSpec, names: dict[str,
                 futures = [pool.submit(check, name) for name in todo]
                 for future in as_completed(futures):
                     checked = future.result()
-                    record = _settle(clone, working, clean, names[checked.name], checked, options, tasks_dir, log)
+                    record = _settle(clone, working, clean, names[checked.name], checked, options, tasks_dir, log,
+                                     writer)
                     with lock:
                         state[checked.name] = record
                         _save_state(state_file, repo, working, state)
@@ -424,7 +433,7 @@ def _run(repo: str, clone: Path, working: str, clean: TaskSpec, names: dict[str,
 
 
 def _settle(clone: Path, working: str, clean: TaskSpec, mutation: Mutation, checked: Checked,
-            options: SynthOptions, tasks_dir: Path | str | None, log: Log) -> dict:
+            options: SynthOptions, tasks_dir: Path | str | None, log: Log, writer=None) -> dict:
     record = {"outcome": checked.outcome, "strategy": mutation.strategy, "file": mutation.file,
               "line": mutation.line, "seconds": round(checked.seconds, 2)}
     for note in checked.notes:
@@ -435,7 +444,7 @@ def _settle(clone: Path, working: str, clean: TaskSpec, mutation: Mutation, chec
     if task_path(checked.name, tasks_dir).exists() and not options.install.replace:
         return record | {"registered": False}  # registered by an earlier run whose state was lost
     register_bug(clone, working, clean, mutation, checked, checked.name, options.seed, tasks_dir,
-                 options.install.replace)
+                 options.install.replace, writer)
     return record | {"registered": True}
 
 
