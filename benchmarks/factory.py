@@ -4,7 +4,7 @@ per strategy of `srl-swe tasks synth`, against registering the same bugs one at 
 the share of the synthesized tasks that the scripted expert resolves, when it is there.
 
     .venv/bin/python benchmarks/factory.py [--library datekit] [--limit N] [--workers 2] [--one-at-a-time 3]
-                                           [--out benchmarks/results]
+                                           [--validate-sample N] [--out benchmarks/results]
 
 The library becomes a throw-away git repo (fixed author and date, as tasks/_src/build.py makes
 them). Machine time is wall time on this machine: synth (mutants tried in one sandbox per
@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import shutil
 import subprocess
 import tempfile
@@ -100,6 +101,9 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None, help="Candidates to try (default: all).")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--one-at-a-time", type=int, default=3, help="Kept bugs registered again one at a time.")
+    parser.add_argument("--validate-sample", type=int, default=None,
+                        help="Build and validate this many registered tasks (seeded sample; default: all) and "
+                             "scale their cost and pass rate to all of them.")
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "results")
     args = parser.parse_args()
 
@@ -111,7 +115,10 @@ def main() -> None:
         report = synthesize(str(repo), SynthOptions(limit=args.limit, workers=args.workers), tasks_dir,
                             log=lambda m: print(f"  {m}", flush=True))
         synth_seconds = time.perf_counter() - start
-        specs = [load_task(t, tasks_dir) for t in list_tasks(tasks_dir)]
+        registered = [load_task(t, tasks_dir) for t in list_tasks(tasks_dir)]
+        specs = registered
+        if args.validate_sample and args.validate_sample < len(registered):
+            specs = random.Random(0).sample(registered, args.validate_sample)
         start = time.perf_counter()
         for spec in specs:  # the per-task image layers, timed on their own
             images.ensure_task_image(spec, tasks_dir, log=lambda _m: None)
@@ -125,27 +132,32 @@ def main() -> None:
         single = one_at_a_time(sample, work) / len(sample) if sample else None
         share = expert_share(ok, tasks_dir, args.workers)
 
+    scale = len(registered) / len(specs) if specs else 0  # a sample's cost and pass rate, for all tasks
+    image_seconds, validate_seconds = image_seconds * scale, validate_seconds * scale
+    validated = round(len(ok) * scale)
     machine = synth_seconds + image_seconds + validate_seconds
     # per registered task, as `tasks add` gives one: its runs and its image (validation aside)
-    per_task = (synth_seconds + image_seconds) / len(specs) if specs else None
+    per_task = (synth_seconds + image_seconds) / len(registered) if registered else None
     result = {
         "library": args.library, "workers": args.workers, "limit": args.limit,
         "candidates": sum(r.candidates for r in report.rows.values()),
-        "tried": sum(r.tried for r in report.rows.values()), "registered": len(specs), "validated": len(ok),
+        "tried": sum(r.tried for r in report.rows.values()), "registered": len(registered),
+        "validated": validated, "validate_sample": len(specs),
         "rejected": dict(report.reasons),
         "per_strategy": {s: vars(r) for s, r in report.rows.items()},
         "seconds": {"synth": round(synth_seconds, 1), "task_images": round(image_seconds, 1),
                     "validate": round(validate_seconds, 1), "clean_image": round(report.image_seconds, 1)},
-        "task_image_seconds_each": round(image_seconds / len(specs), 2) if specs else None,
+        "task_image_seconds_each": round(image_seconds / len(registered), 2) if registered else None,
         "cold_task_image_seconds": round(cold, 2) if cold else None,
-        "validated_per_hour": round(3600 * len(ok) / machine) if ok else 0,
+        "validated_per_hour": round(3600 * validated / machine) if validated else 0,
         "seconds_per_task": {"factory": round(per_task, 2) if per_task else None,
                              "one_at_a_time": round(single, 2) if single else None},
         "speedup": round(single / per_task, 1) if single and per_task else None,
         "expert_resolved_share": share,
     }
-    print(f"\n{args.library}: {result['candidates']} candidates, {result['tried']} tried, {len(specs)} registered, "
-          f"{len(ok)} validated; rejected {result['rejected']}")
+    print(f"\n{args.library}: {result['candidates']} candidates, {result['tried']} tried, "
+          f"{len(registered)} registered, {validated} validated ({len(ok)}/{len(specs)} of those checked); "
+          f"rejected {result['rejected']}")
     for strategy, row in report.rows.items():
         print(f"  {strategy:15} {row.candidates:4} candidates {row.tried:4} tried {row.kept:4} kept"
               + (f" ({row.kept / row.tried:.0%})" if row.tried else ""))
