@@ -31,7 +31,6 @@ import random
 import shlex
 import subprocess
 import tempfile
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -379,7 +378,6 @@ def _run(repo: str, clone: Path, working: str, clean: TaskSpec, names: dict[str,
     workers = min(options.workers, len(todo))
     settings = ExecutorSettings(workers=workers, ray=options.ray)
     registered: list[str] = []
-    lock = threading.Lock()
     writer = None
     if options.statement_model:
         from srl_swe.agents.chat_client import ChatClient
@@ -391,45 +389,55 @@ def _run(repo: str, clone: Path, working: str, clean: TaskSpec, names: dict[str,
         checkers: queue.Queue = queue.Queue()
         for checker in hosted:
             checkers.put(checker)
-        log("running the whole suite on the working commit (the baseline)")
-        baseline = hosted[0].baseline(options.install.timeout)
-        passing = {t: s for t, s in baseline.statuses.items() if s in PASSING}
-        if not passing:
-            raise TaskCheckFailed("run_error", f"no test passes on {working[:12]}",
-                                  "Synthesize from a commit whose test suite passes (--commit REV)")
-        # a mutant that loops forever is stopped well before the task's own timeout
-        timeout = min(options.install.timeout, max(30.0, 5 * baseline.duration + 10))
-        for checker in hosted:
-            checker.set_timeout(timeout)
-        log(f"baseline: {len(passing)} passing test(s) in {baseline.duration:.1f} s; "
-            f"{len(todo)} candidate(s) on {workers} worker(s), {timeout:.0f} s per run")
-
-        def check(name: str) -> Checked:
-            checker = checkers.get()
-            try:
-                mutation = names[name]
-                return checker.check(name, mutation.file, mutation.mutated, passing)
-            finally:
-                checkers.put(checker)
-
         try:
+            passing = _baseline(hosted, working, options, len(todo), log)
+
+            def check(name: str) -> Checked:
+                checker = checkers.get()
+                try:
+                    mutation = names[name]
+                    return checker.check(name, mutation.file, mutation.mutated, passing)
+                finally:
+                    checkers.put(checker)
+
             with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="synth") as pool:
                 futures = [pool.submit(check, name) for name in todo]
-                for future in as_completed(futures):
-                    checked = future.result()
-                    record = _settle(clone, working, clean, names[checked.name], checked, options, tasks_dir, log,
-                                     writer)
-                    with lock:
+                try:
+                    for future in as_completed(futures):
+                        checked = future.result()
+                        record = _settle(clone, working, clean, names[checked.name], checked, options, tasks_dir,
+                                         log, writer)
                         state[checked.name] = record
                         _save_state(state_file, repo, working, state)
-                    if record["outcome"] == "kept" and record.get("registered"):
-                        registered.append(checked.name)
-                    if on_done:
-                        on_done(checked.name, record["outcome"])
+                        if record["outcome"] == "kept" and record.get("registered"):
+                            registered.append(checked.name)
+                        if on_done:
+                            on_done(checked.name, record["outcome"])
+                except BaseException:  # an interrupt or a failed check: what is queued never starts
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    raise
         finally:
-            while not checkers.empty():
-                checkers.get().close()
+            for checker in hosted:
+                checker.close()
     return registered, image_seconds
+
+
+def _baseline(hosted: list, working: str, options: SynthOptions, todo: int, log: Log) -> dict[str, str]:
+    """The passing tests of the working commit (the first checker's run), and every checker's
+    timeout set from how long the suite took: a mutant that loops forever is stopped well before
+    the task's own timeout."""
+    log("running the whole suite on the working commit (the baseline)")
+    baseline = hosted[0].baseline(options.install.timeout)
+    passing = {t: s for t, s in baseline.statuses.items() if s in PASSING}
+    if not passing:
+        raise TaskCheckFailed("run_error", f"no test passes on {working[:12]}",
+                              "Synthesize from a commit whose test suite passes (--commit REV)")
+    timeout = min(options.install.timeout, max(30.0, 5 * baseline.duration + 10))
+    for checker in hosted:
+        checker.set_timeout(timeout)
+    log(f"baseline: {len(passing)} passing test(s) in {baseline.duration:.1f} s; "
+        f"{todo} candidate(s) on {len(hosted)} worker(s), {timeout:.0f} s per run")
+    return passing
 
 
 def _settle(clone: Path, working: str, clean: TaskSpec, mutation: Mutation, checked: Checked,
