@@ -56,7 +56,7 @@ def _section_for(test_id: str, sections: dict[str, str]) -> str | None:
 def excerpt(section: str, forbidden: list[str]) -> tuple[list[str], list[str]]:
     """(error lines, traceback excerpt) of one failure: the `E` lines, and for each frame its
     location, with the failing source line of frames in test files only."""
-    errors = [line[1:].strip() for line in section.splitlines() if line.startswith("E ")]
+    errors = [line[1:].strip() for line in section.splitlines() if line.startswith("E ") and line[1:].strip()]
     frames, pending = [], None
     for line in section.splitlines():
         if line.startswith(">"):
