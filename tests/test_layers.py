@@ -20,6 +20,7 @@ LAYERS = [
     ["report"],
     ["train"],
     ["evaluate"],
+    ["factory"],
     ["agents"],
     ["env"],
     ["models"],
