@@ -261,6 +261,7 @@ def mine_cmd(
         None, help="The state file that makes reruns resume (default: one per repo and registry, in the cache)."
     ),
     as_json: bool = typer.Option(False, "--json", help="The yield and every commit's outcome as JSON."),
+    experts: bool = typer.Option(True, help="Script, play and keep a verified expert trajectory for each task."),
     tasks_dir: Path = TasksDir,
     ray: str | None = Ray,
     options=None,  # the install and runner options, from @register_options
@@ -269,7 +270,9 @@ def mine_cmd(
 
     Walks the first-parent history newest first; a commit that changes Python code and tests is a
     candidate, registered as 'tasks add --fix-commit' would and validated in a fresh sandbox. Prints
-    the yield of each stage with the reasons for what dropped. Rerunning resumes: decided commits are skipped."""
+    the yield of each stage with the reasons for what dropped; then each task gets a scripted expert
+    trajectory that resolves it (--no-experts: later, with 'expert script'). Rerunning resumes:
+    decided commits are skipped."""
     from srl_swe.factory.history import Limits
     from srl_swe.factory.mine import MineSettings, mine
 
@@ -287,6 +290,8 @@ def mine_cmd(
         )
     if as_json:
         out.print_json(json.dumps(report.as_json()))
+        if experts:
+            _script_pending(tasks_dir, workers, ray)
         return
     table = Table("stage", "commits", "dropped", "why")
     for row in report.stages():
@@ -297,3 +302,83 @@ def mine_cmd(
     per = f", {summary['seconds_per_candidate']} s per candidate" if summary["seconds_per_candidate"] else ""
     out.print(f"registered {summary['registered_now']} candidate(s) now{per}; {summary['decided_earlier']} decided "
               f"by an earlier run (state: {report.state})")
+    if experts:
+        _script_pending(tasks_dir, workers, ray)
+
+
+@app.command("synth")
+@friendly
+@register_options
+def synth(
+    repo: Annotated[str, typer.Argument(help="A local git repository or a git URL, at a commit whose tests pass.")],
+    commit: str = typer.Option("HEAD", help="The working commit the bugs are injected into."),
+    strategies: str = typer.Option(
+        None, help="Comma-separated mutation strategies (default: all): comparison, boolean, off_by_one, "
+                   "drop_statement, drop_branch, swap_args, constant, remove_guard."
+    ),
+    limit: int = typer.Option(None, min=1, help="Candidates to try (round-robin over the strategies; default: all)."),
+    workers: int = typer.Option(1, "--workers", "-j", min=1, help="Sandboxes at once."),
+    seed: int = typer.Option(0, help="Seed of the mutation choices and of the try order."),
+    state: Path = typer.Option(None, help="State file for resuming (default: <tasks dir>/.factory/synth-*.json)."),
+    statement_model: str = typer.Option(
+        None, help="An OpenAI-compatible endpoint URL or model name that rewrites each issue text (default: the "
+                   "text written from the failing tests)."
+    ),
+    replace: bool = typer.Option(False, help="Overwrite tasks with the same ids."),
+    source: str = typer.Option(None, help="Recorded as the tasks' source (default: REPO)."),
+    experts: bool = typer.Option(True, help="Script, play and keep a verified expert trajectory for each task."),
+    tasks_dir: Path = TasksDir,
+    ray: str | None = Ray,
+    options=None,  # the install and runner options, from @register_options
+) -> None:
+    """Inject procedural bugs into a working commit; register those that some tests catch.
+
+    Each candidate runs the suite in a shared sandbox (one per worker): kept when tests fail with it
+    and pass again without it (those are FAIL_TO_PASS, the rest PASS_TO_PASS); then each task gets a
+    scripted expert trajectory that resolves it (--no-experts: later, with 'expert script').
+    Rerunning resumes. The whole suite is the tests' scope (--test-scope is not used)."""
+    from srl_swe.factory.synth import SynthOptions, synthesize
+
+    register = options.model_copy(update={"test_scope": "all", "replace": replace, "source": source})
+    options = SynthOptions(commit=commit, limit=limit, workers=workers, seed=seed, state=state, ray=ray,
+                           statement_model=statement_model,
+                           install=register,
+                           **({"strategies": [s.strip() for s in strategies.split(",") if s.strip()]}
+                              if strategies else {}))
+    columns = (TextColumn("synthesizing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+               TextColumn("{task.description}"))
+    with Progress(*columns, console=console, transient=True) as progress:
+        bar = progress.add_task("", total=None)
+        report = synthesize(
+            repo, options, tasks_dir, log=_log,
+            on_plan=lambda total: progress.update(bar, total=total),
+            on_done=lambda name, outcome: progress.update(bar, advance=1, description=escape(f"{name}: {outcome}")),
+        )
+    table = Table("strategy", "candidates", "duplicate", "tried", "tests fail", "kept", "yield",
+                  title=f"{report.repo} @ {report.commit[:12]}")
+    sums = [0, 0, 0, 0, 0]
+    for strategy, row in report.rows.items():
+        values = [row.candidates, row.duplicate, row.tried, row.failing, row.kept]
+        sums = [a + b for a, b in zip(sums, values, strict=True)]
+        table.add_row(strategy, *map(str, values), f"{row.kept / row.tried:.0%}" if row.tried else "-")
+    table.add_row("all", *map(str, sums), f"{sums[4] / sums[2]:.0%}" if sums[2] else "-", style="bold")
+    out.print(table)
+    if report.reasons:
+        out.print("rejected: " + ", ".join(f"{reason} {n}" for reason, n in report.reasons.most_common()))
+    out.print(f"{len(report.registered)} task(s) registered by this run ({report.tried_now} candidate(s) tried, "
+              f"{report.seconds:.0f} s); state: {report.state}")
+    if experts:
+        _script_pending(tasks_dir, workers, ray)
+
+
+def _script_pending(tasks_dir: Path | None, workers: int, ray: str | None) -> None:
+    """Scripted experts for the factory's tasks in the registry that have no expert yet (this run's,
+    and those an earlier run left without one)."""
+    from srl_swe.cli.expert import script_experts
+    from srl_swe.factory.expert import without_expert
+
+    specs = without_expert(tasks_dir)
+    if specs:
+        results = script_experts(specs, tasks_dir, workers=workers, ray=ray, failures_only=True)
+        if not all(r.resolved for r in results):
+            out.print("[yellow]tasks whose scripted expert did not resolve keep no expert; see the table above[/]")

@@ -19,7 +19,7 @@ from srl_swe.errors import EngineUnreachable, SrlSweError, TaskError
 from srl_swe.factory.script import PlannedStep, plan_steps
 from srl_swe.policy import Reply
 from srl_swe.tasks.gitrepo import clone, git
-from srl_swe.tasks.registry import bundle_path, expert_path, load_task
+from srl_swe.tasks.registry import bundle_path, expert_path, list_tasks, load_task
 from srl_swe.tasks.spec import TaskSpec
 from srl_swe.tools.actions import canonical
 from srl_swe.trajectories.schema import Trajectory, read_jsonl, write_jsonl
@@ -130,6 +130,13 @@ def save_scripted(trajectory: Trajectory, tasks_dir: str | Path | None = None) -
     others = [t for t in read_jsonl(path) if t.source != SOURCE] if path.is_file() else []
     write_jsonl(path, [*others, trajectory])
     return path
+
+
+def without_expert(tasks_dir: str | Path | None = None) -> list[TaskSpec]:
+    """The factory's tasks (mined or synthesized: `extra.factory` set) in the registry that have no
+    expert trajectory yet: what a factory run scripts after it registers."""
+    specs = (load_task(task_id, tasks_dir) for task_id in list_tasks(tasks_dir))
+    return [s for s in specs if s.extra.get("factory") and not expert_path(s.instance_id, tasks_dir).is_file()]
 
 
 def record_scripted_experts(

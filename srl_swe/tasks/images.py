@@ -64,23 +64,29 @@ WORKDIR {workdir}
 LABEL srl_swe.built_for={task_id} srl_swe.base_commit={commit}
 """
 
-# The venv recipe. Install steps carry the marker INSTALL_MARK, so a failed build can be told apart
-# as an install_error. PIP_* are set on those steps only: setup (maybe with network) keeps pip's defaults.
+# The venv recipe. What does not depend on the repo's files (the wheelhouse, the venv, pip and
+# requirements that name no file) comes before the clone, so tasks of one repo that share a
+# wheelhouse (other commits, synthesized bugs) reuse those layers from Docker's cache and only
+# clone and install the repo itself (the venv's files are chowned only where setup left them
+# root's: a chown of every file would copy the whole venv into each task's layer). Install steps
+# carry the marker INSTALL_MARK, so a failed build can be told apart as an install_error. PIP_* are
+# set on those steps only: setup (maybe with network) keeps pip's defaults.
 INSTALL_MARK = "srl-swe-install"
 _PIP_OFFLINE = f"export PIP_NO_INDEX=1 PIP_FIND_LINKS={WHEELS_DIR} PIP_DISABLE_PIP_VERSION_CHECK=1"
 _VENV_DOCKERFILE = """\
 FROM {base}
-""" + _CLONE + """\
 USER root
 COPY wheels {wheels}
 RUN python3 -m venv --without-pip {venv} && chown -R agent:agent {venv}
 ENV VIRTUAL_ENV={venv} PATH={venv}/bin:$PATH
 USER agent
 RUN : {mark} && {pip_offline} && python "$(ls {wheels}/pip-*.whl | sort -V | tail -n1)/pip" install -q pip
+{requirements}
+""" + _CLONE + """\
 {install}
 USER root
 {setup}
-RUN chown -R agent:agent {workdir} {venv} \\
+RUN chown -R agent:agent {workdir} && find {venv} ! -user agent -exec chown agent:agent {{}} + \\
  && printf '[global]\\nno-index = true\\nfind-links = {wheels}\\n' > {venv}/pip.conf \\
  && cd {workdir} && git status --porcelain --ignored=no | sed -n 's/^?? //p' >> .git/info/exclude
 USER agent
@@ -96,12 +102,20 @@ def _setup_lines(spec: TaskSpec) -> str:
     return "\n".join(f"RUN cd {shlex.quote(spec.workdir)} && {cmd}" for cmd in spec.setup)
 
 
-def _install_lines(spec: TaskSpec) -> str:
-    """The venv's install steps: the requirements that are not the repo, then `install`."""
+def _install_lines(spec: TaskSpec) -> tuple[str, str]:
+    """The venv's install steps (before the clone, after it): the requirements that are not the
+    repo (before the clone unless one is an option line such as `-r requirements.txt`, which may
+    name a file of the repo), then `install`, in the workdir."""
     wheelhouse_reqs = [req for req in spec.requirements if not is_repo_requirement(req)]
     commands = [f"python -m pip install -q {shlex.join(requirement_args(wheelhouse_reqs))}"] if wheelhouse_reqs else []
-    return "\n".join(f"RUN : {INSTALL_MARK} && cd {shlex.quote(spec.workdir)} && {_PIP_OFFLINE} && {cmd}"
-                     for cmd in [*commands, *spec.install])
+    if commands and not any(req.lstrip().startswith("-") for req in wheelhouse_reqs):
+        return _run_lines(commands, None), _run_lines(spec.install, spec.workdir)
+    return "", _run_lines([*commands, *spec.install], spec.workdir)
+
+
+def _run_lines(commands: list[str], workdir: str | None) -> str:
+    cd = f"cd {shlex.quote(workdir)} && " if workdir else ""
+    return "\n".join(f"RUN : {INSTALL_MARK} && {cd}{_PIP_OFFLINE} && {cmd}" for cmd in commands)
 
 
 def task_image_tag(spec: TaskSpec, bundle: Path, base: str) -> str:
@@ -156,8 +170,9 @@ def _build(spec: TaskSpec, bundle: Path, base: str, tag: str, log: Log, setup_ne
                   setup=_setup_lines(spec), task_id=spec.instance_id)
     if spec.environment == "venv":
         wheels = _wheelhouse(spec, bundle, base, log)
+        requirements, install = _install_lines(spec)
         dockerfile = _VENV_DOCKERFILE.format(**fields, wheels=WHEELS_DIR, venv=VENV_DIR, mark=INSTALL_MARK,
-                                             pip_offline=_PIP_OFFLINE, install=_install_lines(spec))
+                                             pip_offline=_PIP_OFFLINE, requirements=requirements, install=install)
     else:
         wheels, dockerfile = None, _DOCKERFILE.format(**fields)
     log(f"building {tag} for {spec.instance_id}")
