@@ -21,8 +21,9 @@ from srl_swe.factory.history import Commit, FileChange, Limits, changed_files, c
 from srl_swe.factory.mine import CommitResult, MineReport, MineSettings, mine, registration_drop
 from srl_swe.sandbox.engine import docker_client
 from srl_swe.tasks.register import RegisterOptions
-from srl_swe.tasks.registry import list_tasks, load_task, save_task
+from srl_swe.tasks.registry import expert_path, list_tasks, load_task, save_task
 from srl_swe.tasks.spec import TaskSpec
+from srl_swe.trajectories.schema import read_jsonl
 
 cli = CliRunner()
 
@@ -291,6 +292,11 @@ def test_planted_fixes_are_found_and_the_rest_rejected_with_reasons(mathkit, min
     clamp = load_task(f"mathkit-{mathkit.shas['fix_clamp'][:7]}", tasks)
     assert clamp.FAIL_TO_PASS == ["tests/test_ops.py::test_clamp_above"] and "mathkit/ops.py" in clamp.patch
     assert "mathkit/ops.py" not in clamp.test_patch
+    # each validated task got a scripted expert that resolves it (its hidden tests are not in the repo)
+    assert report["experts"] == {"scripted": 2, "resolved": 2, "unresolved": {}}
+    for task_id in ids:
+        [trajectory] = read_jsonl(expert_path(task_id, tasks))
+        assert trajectory.source == "scripted" and trajectory.outcome.resolved
 
 
 @pytest.mark.docker

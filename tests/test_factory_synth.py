@@ -306,6 +306,15 @@ def test_synth_registers_validated_bugs_of_each_strategy(tmp_path):
     results = validate_tasks(sample, tasks_dir, workers=2)
     assert [r.outcome for r in results] == ["ok"] * 3, [r.model_dump() for r in results if not r.ok]
 
+    # the scripted expert resolves every synthesized task, in its env, and each keeps it
+    from srl_swe.factory.expert import record_scripted_experts, without_expert
+
+    pending = without_expert(tasks_dir)
+    assert sorted(s.instance_id for s in pending) == ids
+    scripted = record_scripted_experts(pending, tasks_dir, workers=2)
+    assert [r.detail for r in scripted if not r.resolved] == [] and all(r.steps >= 5 for r in scripted)
+    assert without_expert(tasks_dir) == []
+
 
 class _Writer:
     """A chat client's one method, answering what it is given (pure logic: no endpoint)."""

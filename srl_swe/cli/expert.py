@@ -91,10 +91,11 @@ def script(
 
 
 def script_experts(specs: list, tasks_dir: Path | None, workers: int = 1, ray: str | None = None,
-                   timeout: float = 120.0, failures_only: bool = False) -> list:
+                   timeout: float = 120.0, failures_only: bool = False, quiet: bool = False) -> list:
     """Script, play and keep each task's expert with a progress bar, then print a table of the
     results (`failures_only`: of the tasks not resolved, for a factory run of hundreds) and the
-    resolved count. Used by `expert script` and by the factory commands after they register."""
+    resolved count (`quiet`: the progress bar only). Used by `expert script` and by the factory
+    commands after they register."""
     from srl_swe.factory.expert import record_scripted_experts
 
     columns = (TextColumn("scripting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -106,6 +107,8 @@ def script_experts(specs: list, tasks_dir: Path | None, workers: int = 1, ray: s
             on_done=lambda r: progress.update(
                 bar, advance=1, description=escape(f"{r.task_id}: {'resolved' if r.resolved else 'not resolved'}")),
         )
+    if quiet:
+        return results
     table = Table("task", "resolved", "steps", "detail")
     for r in (r for r in results if not (failures_only and r.resolved)):
         table.add_row(r.task_id, Text("yes" if r.resolved else "no", style="green" if r.resolved else "red"),

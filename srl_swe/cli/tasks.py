@@ -289,9 +289,10 @@ def mine_cmd(
             on_done=lambda r: progress.update(bar, advance=1, description=escape(f"{r.commit[:7]}: {r.outcome}")),
         )
     if as_json:
-        out.print_json(json.dumps(report.as_json()))
+        summary = report.as_json()
         if experts:
-            _script_pending(tasks_dir, workers, ray)
+            summary["experts"] = _script_pending(tasks_dir, workers, ray, quiet=True)
+        out.print_json(json.dumps(summary))
         return
     table = Table("stage", "commits", "dropped", "why")
     for row in report.stages():
@@ -371,14 +372,15 @@ def synth(
         _script_pending(tasks_dir, workers, ray)
 
 
-def _script_pending(tasks_dir: Path | None, workers: int, ray: str | None) -> None:
+def _script_pending(tasks_dir: Path | None, workers: int, ray: str | None, quiet: bool = False) -> dict:
     """Scripted experts for the factory's tasks in the registry that have no expert yet (this run's,
-    and those an earlier run left without one)."""
+    and those an earlier run left without one). Returns the counts (for --json)."""
     from srl_swe.cli.expert import script_experts
     from srl_swe.factory.expert import without_expert
 
     specs = without_expert(tasks_dir)
-    if specs:
-        results = script_experts(specs, tasks_dir, workers=workers, ray=ray, failures_only=True)
-        if not all(r.resolved for r in results):
-            out.print("[yellow]tasks whose scripted expert did not resolve keep no expert; see the table above[/]")
+    results = script_experts(specs, tasks_dir, workers, ray, failures_only=True, quiet=quiet) if specs else []
+    unresolved = {r.task_id: r.detail for r in results if not r.resolved}
+    if unresolved and not quiet:
+        out.print("[yellow]tasks whose scripted expert did not resolve keep no expert; see the table above[/]")
+    return {"scripted": len(results), "resolved": len(results) - len(unresolved), "unresolved": unresolved}
