@@ -43,6 +43,10 @@ SKIPPED = {
     "srl-swe data record": "needs a teacher model behind an OpenAI-compatible endpoint",
     "srl-swe expert record --task mylib-42": "needs the reader's own task mylib-42",
     "srl-swe train srl --model Qwen/Qwen2.5-Coder-7B-Instruct": "a 7B hub model on a GPU",
+    "srl-swe data factory --tasks-dir /tmp/factory": "the output of the README's 16-minute synth run (the "
+                                                     "bundled-tasks `data factory` line runs here)",
+    "srl-swe train srl --model tiny --data /tmp/factory-data": "trains on that run's data (the other `train srl` "
+                                                              "lines run here)",
     "srl-swe train rlvr --model M --out runs/rlvr --ray auto": "a Ray cluster that this machine is part of "
                                                              "(test_ray.py trains RLVR on a local one)",
 }
