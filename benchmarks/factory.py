@@ -77,12 +77,22 @@ def cold_build_seconds(spec, tasks_dir: Path) -> float:
         images.docker_client().images.remove(tag, force=True)
 
 
+def remove_task_images(specs, tasks_dir: Path) -> None:
+    """Each spec's task image, if built (by an earlier run of this benchmark, say): timed builds start cold."""
+    import docker.errors
+
+    base = images.ensure_base(log=lambda _m: None)
+    for spec in specs:
+        try:
+            images.docker_client().images.remove(
+                images.task_image_tag(spec, bundle_path(spec.instance_id, tasks_dir), base), force=True)
+        except docker.errors.ImageNotFound:
+            pass
+
+
 def one_at_a_time(specs, work: Path) -> float:
     """Seconds to register each of `specs` again with register_patches, from its own bundle."""
-    for spec in specs:  # each registration builds its own task image (on the shared venv layers)
-        base = images.ensure_base(log=lambda _m: None)
-        images.docker_client().images.remove(
-            images.task_image_tag(spec, bundle_path(spec.instance_id, work / "factory"), base), force=True)
+    remove_task_images(specs, work / "factory")  # each registration builds its own task image (shared venv layers)
     start = time.perf_counter()
     for spec in specs:
         options = RegisterOptions(task_id=spec.instance_id, problem_statement=spec.problem_statement,
@@ -117,6 +127,7 @@ def main() -> None:
         specs = registered
         if args.validate_sample and args.validate_sample < len(registered):
             specs = random.Random(0).sample(registered, args.validate_sample)
+        remove_task_images(specs, tasks_dir)
         start = time.perf_counter()
         for spec in specs:  # the per-task image layers, timed on their own
             images.ensure_task_image(spec, tasks_dir, log=lambda _m: None)
