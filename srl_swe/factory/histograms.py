@@ -21,6 +21,7 @@ def write_histograms(path: Path, lengths: list[int], f2p_sizes: list[int]) -> No
         # one bar per integer value: these are small counts
         bins = [x - 0.5 for x in range(min(values, default=0), max(values, default=0) + 2)]
         ax.hist(values, bins=bins, color=color, edgecolor="white")
+        ax.set_xlim(bins[0] - 1, bins[-1] + 1)  # a single value still gets integer ticks around it
         ax.set_title(f"{title} (n={len(values)})", fontsize=10)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
