@@ -326,3 +326,16 @@ def test_rerun_and_killed_run_resume_from_the_state_file(mathkit, mined, monkeyp
     first = mine(str(mathkit.path), MineSettings(state=state, limit=1), RegisterOptions(environment="system"), tasks)
     assert [r.commit for r in first.results][-1] == mathkit.shas["fix_mean"] and len(first.results) == 4
     assert len(calls) == 1
+
+
+def test_mine_and_synth_keep_their_state_in_the_registry(tmp_path):
+    """A registry deleted or replaced takes its state with it: a fresh one is mined afresh."""
+    from srl_swe.factory import synth
+
+    registry = tmp_path / "tasks"
+    mined, synthesized = mine_module.state_path("/src/pyflakes", registry), synth.state_path(registry, "/src/pyflakes",
+                                                                                             "a" * 40)
+    assert mined.parent == synthesized.parent == registry.resolve() / ".factory"
+    assert mined.name.startswith("mine-pyflakes-") and synthesized.name == "synth-pyflakes-aaaaaaaaaaaa.json"
+    (registry / ".factory").mkdir(parents=True)
+    assert list_tasks(registry) == []

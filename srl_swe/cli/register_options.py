@@ -36,17 +36,21 @@ _SHARED: dict[str, tuple[Any, Any]] = {  # name: (annotation, default)
 }
 
 
-def register_options(command: Callable) -> Callable:
-    """`command(..., options: RegisterOptions)` as a typer command with the shared options after its own."""
+def register_options(command: Callable | None = None, *, fixed: dict[str, Any] | None = None) -> Callable:
+    """`command(..., options: RegisterOptions)` as a typer command with the shared options after its own.
+    `fixed`: options the command decides itself (e.g. `tasks synth`'s test_scope="all"), not offered."""
+    if command is None:
+        return functools.partial(register_options, fixed=fixed)
+    fixed = fixed or {}
     signature = inspect.signature(command, eval_str=True)
     own = [p for p in signature.parameters.values() if p.name != "options"]
     shared = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default)
-              for name, (annotation, default) in _SHARED.items()]
+              for name, (annotation, default) in _SHARED.items() if name not in fixed]
 
     @functools.wraps(command)
     def wrapper(**kwargs):
-        values = {name: kwargs.pop(name) for name in _SHARED}
-        return command(options=_options(**values), **kwargs)
+        values = {name: kwargs.pop(name) for name in _SHARED if name not in fixed}
+        return command(options=_options(**values, **fixed), **kwargs)
 
     wrapper.__signature__ = signature.replace(parameters=[*own, *shared])  # what typer reads the options from
     return wrapper

@@ -258,7 +258,7 @@ def mine_cmd(
     workers: int = typer.Option(1, "--workers", "-j", min=1, help="Candidates registered at once."),
     keep_images: bool = typer.Option(False, help="Keep the task images of dropped candidates (default: removed)."),
     state: Path = typer.Option(
-        None, help="The state file that makes reruns resume (default: one per repo and registry, in the cache)."
+        None, help="The state file that makes reruns resume (default: one per repo, in <tasks dir>/.factory/)."
     ),
     as_json: bool = typer.Option(False, "--json", help="The yield and every commit's outcome as JSON."),
     experts: bool = typer.Option(True, help="Script, play and keep a verified expert trajectory for each task."),
@@ -309,7 +309,7 @@ def mine_cmd(
 
 @app.command("synth")
 @friendly
-@register_options
+@register_options(fixed={"test_scope": "all"})  # no test patch: the whole suite
 def synth(
     repo: Annotated[str, typer.Argument(help="A local git repository or a git URL, at a commit whose tests pass.")],
     commit: str = typer.Option("HEAD", help="The working commit the bugs are injected into."),
@@ -337,10 +337,10 @@ def synth(
     Each candidate runs the suite in a shared sandbox (one per worker): kept when tests fail with it
     and pass again without it (those are FAIL_TO_PASS, the rest PASS_TO_PASS); then each task gets a
     scripted expert trajectory that resolves it (--no-experts: later, with 'expert script').
-    Rerunning resumes. The whole suite is the tests' scope (--test-scope is not used)."""
+    Rerunning resumes. The whole suite is the tests' scope."""
     from srl_swe.factory.synth import SynthOptions, synthesize
 
-    register = options.model_copy(update={"test_scope": "all", "replace": replace, "source": source})
+    register = options.model_copy(update={"replace": replace, "source": source})
     options = SynthOptions(commit=commit, limit=limit, workers=workers, seed=seed, state=state, ray=ray,
                            statement_model=statement_model,
                            install=register,

@@ -18,7 +18,7 @@ from srl_swe.env.rollout import Episode, Turn
 from srl_swe.errors import EngineUnreachable, SrlSweError, TaskError
 from srl_swe.factory.script import PlannedStep, plan_steps
 from srl_swe.policy import Reply
-from srl_swe.tasks.gitrepo import clone, git
+from srl_swe.tasks.gitrepo import clone, file_text, files_at
 from srl_swe.tasks.registry import bundle_path, expert_path, list_tasks, load_task
 from srl_swe.tasks.spec import TaskSpec
 from srl_swe.tools.actions import canonical
@@ -42,17 +42,16 @@ class BundleFiles:
 
     def __init__(self, repo: Path, commit: str):
         self.repo, self.commit = repo, commit
-        listing = git(["ls-tree", "-r", "--name-only", "-z", commit], repo, f"Cannot list {commit[:12]}")
-        self.files = {path for path in listing.split("\0") if path}
+        self.files = set(files_at(repo, commit))
         self.folders = {str(parent) for path in self.files for parent in Path(path).parents if str(parent) != "."}
 
     def read(self, path: str) -> str | None:
         if path not in self.files:
             return None
-        try:
-            return git(["cat-file", "blob", f"{self.commit}:{path}"], self.repo, f"Cannot read {path}")
-        except UnicodeDecodeError:
-            raise TaskError(f"{path} is not UTF-8 text; the editor handles text files only.") from None
+        text = file_text(self.repo, self.commit, path)
+        if text is None:
+            raise TaskError(f"{path} is not UTF-8 text; the editor handles text files only.")
+        return text
 
     def exists(self, path: str) -> bool:
         return path in self.files or path in self.folders

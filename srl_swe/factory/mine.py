@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from srl_swe.atomic import write_json
 from srl_swe.errors import EngineUnreachable, SrlSweError, TaskCheckFailed, TaskError
 from srl_swe.factory.history import Commit, Limits, changed_files, classify, walk
+from srl_swe.factory.state import state_file
 from srl_swe.tasks import gitrepo
 from srl_swe.tasks.register import RegisterOptions, default_task_id, register_fix_commit
 from srl_swe.tasks.registry import absolute_tasks_dir, load_task, remove_task, task_path
@@ -117,11 +118,8 @@ class MineReport(BaseModel):
 
 
 def state_path(repo: str, tasks_dir: Path | str | None) -> Path:
-    """Where a mining run of `repo` into `tasks_dir` keeps its outcomes: one file per pair, in the cache."""
-    from srl_swe.tasks.wheelhouse import cache_root
-
-    key = hashlib.sha256(f"{repo}\0{absolute_tasks_dir(tasks_dir)}".encode()).hexdigest()[:12]
-    return cache_root() / "mine" / f"{gitrepo.repo_name(repo).replace('/', '__')}-{key}.json"
+    """Where a mining run of `repo` into `tasks_dir` keeps its outcomes: one file per repo, in the registry."""
+    return state_file(tasks_dir, "mine", repo, hashlib.sha256(repo.encode()).hexdigest()[:12])
 
 
 def _load_state(path: Path, repo: str) -> dict[str, CommitResult]:

@@ -23,7 +23,6 @@ clone, the repo's install and the chown.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import os
 import queue
@@ -43,12 +42,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from srl_swe.atomic import write_json
 from srl_swe.errors import ConfigError, TaskCheckFailed, TaskError
 from srl_swe.factory.mutations import STRATEGIES, Mutation, mutate
+from srl_swe.factory.state import state_file
 from srl_swe.factory.statements import model_statement, write_statement
 from srl_swe.tasks import gitrepo
 from srl_swe.tasks.checks import check_collected, check_ran
 from srl_swe.tasks.install import NOT_LIBRARIES
 from srl_swe.tasks.patching import is_test_path
-from srl_swe.tasks.register import RegisterOptions, _confirmed, _environment, split_statuses
+from srl_swe.tasks.register import RegisterOptions, confirmed_ids, environment_fields, split_statuses
 from srl_swe.tasks.registry import BUNDLE_FILE, staging, task_path, write_spec
 from srl_swe.tasks.runners.base import PASSING
 from srl_swe.tasks.spec import TaskSpec, parse_spec
@@ -56,7 +56,6 @@ from srl_swe.tasks.testrun import TestRun, run_scope, run_tests
 
 Log = Callable[[str], None]
 REASONS = ("duplicate", "no_failing_test", "breaks_import", "timeout", "unstable")
-STATE_DIR = ".factory"
 SKIP_FILES = {"setup.py", "conftest.py", "noxfile.py", "fabfile.py"}
 
 
@@ -111,17 +110,10 @@ class SynthReport:
 
 # -- candidates ---------------------------------------------------------------------------------
 
-def _blob(clone: Path, commit: str, path: str) -> bytes:
-    done = subprocess.run(["git", "cat-file", "blob", f"{commit}:{path}"], cwd=clone, capture_output=True, timeout=60)
-    if done.returncode != 0:
-        raise TaskError(f"Cannot read {path} at {commit[:12]}: {done.stderr.decode(errors='replace').strip()}")
-    return done.stdout
-
-
 def package_files(clone: Path, commit: str) -> list[str]:
     """The repo's Python modules that are not tests, docs or build scripts."""
-    names = gitrepo.git(["ls-tree", "-r", "--name-only", "-z", commit], clone, "Cannot list the files").split("\0")
-    return [p for p in names if p.endswith(".py") and not is_test_path(p) and p.split("/")[-1] not in SKIP_FILES
+    return [p for p in gitrepo.files_at(clone, commit)
+            if p.endswith(".py") and not is_test_path(p) and p.split("/")[-1] not in SKIP_FILES
             and p.split("/")[0] not in NOT_LIBRARIES and not p.split("/")[0].startswith(".")]
 
 
@@ -218,10 +210,10 @@ class MutantChecker:
             return Checked(name, "no_failing_test")
         again = run_tests(self.sandbox, self.spec, f2p + p2p, self.timeout)
         notes: list[str] = []
-        confirmed_f2p = _confirmed(f2p, again, notes.append)
+        confirmed_f2p = confirmed_ids(f2p, again, notes.append)
         if again.timed_out or confirmed_f2p != f2p:
             return Checked(name, "unstable", f2p=f2p, notes=notes)
-        return Checked(name, "kept", f2p=f2p, p2p=_confirmed(p2p, again, notes.append), output=run.output,
+        return Checked(name, "kept", f2p=f2p, p2p=confirmed_ids(p2p, again, notes.append), output=run.output,
                        notes=notes)
 
 
@@ -276,10 +268,7 @@ def register_bug(clone: Path, working: str, clean: TaskSpec, mutation: Mutation,
 # -- the run ------------------------------------------------------------------------------------
 
 def state_path(tasks_dir: Path | str | None, repo: str, commit: str) -> Path:
-    from srl_swe.tasks.registry import default_tasks_dir
-
-    root = Path(tasks_dir) if tasks_dir is not None else default_tasks_dir()
-    return root / STATE_DIR / f"synth-{gitrepo.repo_name(repo).replace('/', '__')}-{commit[:12]}.json"
+    return state_file(tasks_dir, "synth", repo, commit[:12])
 
 
 def _load_state(path: Path) -> dict:
@@ -302,7 +291,7 @@ def _clean_spec(source: str, clone: Path, working: str, options: RegisterOptions
         instance_id=f"{name.replace('/', '__')}-synth-base", repo=name, base_commit=working,
         test_command=options.test_command or runner.default_command, test_runner=runner.name, test_scope="all",
         setup=options.setup, source=options.source or source, created_at=gitrepo.commit_date(clone, working),
-        **_environment(clone, working, options),
+        **environment_fields(clone, working, options),
     ), where="the working commit")
 
 
@@ -320,10 +309,8 @@ def synthesize(repo: str, options: SynthOptions | None = None, tasks_dir: Path |
         log(f"cloning {repo}")
         clone = gitrepo.clone(repo, Path(tmp) / "repo")
         working = gitrepo.resolve(clone, options.commit, repo)
-        sources = {}
-        for path in package_files(clone, working):
-            with contextlib.suppress(UnicodeDecodeError):  # not text: nothing to mutate
-                sources[path] = _blob(clone, working, path).decode("utf-8")
+        texts = {path: gitrepo.file_text(clone, working, path) for path in package_files(clone, working)}
+        sources = {path: text for path, text in texts.items() if text is not None}  # not text: nothing to mutate
         if not sources:
             raise TaskError(f"{repo} at {working[:12]} has no Python module outside its tests to mutate.")
         ordered, duplicates = candidates(sources, options.strategies, options.seed)

@@ -97,6 +97,25 @@ def commit_date(repo: Path, commit: str) -> str:
     return git(["log", "-1", "--format=%cI", commit], repo, "Cannot read the commit date").strip()
 
 
+def files_at(repo: Path, commit: str) -> list[str]:
+    """The paths of every file in `commit`'s tree."""
+    listing = git(["ls-tree", "-r", "--name-only", "-z", commit], repo, f"Cannot list the files of {commit[:12]}")
+    return [path for path in listing.split("\0") if path]
+
+
+def file_text(repo: Path, commit: str, path: str) -> str | None:
+    """`path` as `commit` holds it, byte for byte (CRLF kept; git() reads text with universal
+    newlines); None when it is not UTF-8 text."""
+    done = subprocess.run(["git", "cat-file", "blob", f"{commit}:{path}"], cwd=repo, capture_output=True, timeout=60,
+                          env={**os.environ, **_GIT_ENV})
+    if done.returncode != 0:
+        raise TaskError(f"Cannot read {path} at {commit[:12]}: {done.stderr.decode(errors='replace').strip()}")
+    try:
+        return done.stdout.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
 def check_applies(repo: Path, base: str, diff: str, what: str) -> None:
     """Fail with `what` if `diff` does not apply to `base` (checked against the index, no checkout)."""
     if not diff.strip():

@@ -121,7 +121,7 @@ def _register(source: str, clone: Path, base: str, patch: str, test_patch: str, 
         test_command=options.test_command or runner.default_command, test_runner=runner.name,
         test_scope=options.test_scope, setup=options.setup, source=options.source or source,
         **({"extra": options.extra} if options.extra else {}),  # unset stays unset: task.yaml gets no `extra: {}`
-        **_environment(clone, base, options),
+        **environment_fields(clone, base, options),
     ), where="the new task")
     task_path(spec.instance_id, tasks_dir)  # a bad id fails before any work
     with staging(spec.instance_id, tasks_dir, replace=options.replace) as folder:
@@ -132,7 +132,7 @@ def _register(source: str, clone: Path, base: str, patch: str, test_patch: str, 
     return spec
 
 
-def _environment(clone: Path, base: str, options: RegisterOptions) -> dict:
+def environment_fields(clone: Path, base: str, options: RegisterOptions) -> dict:
     """The spec's environment, requirements and install: the repo's defaults, then the options."""
     if options.environment == "system":
         if options.install or options.requirements:
@@ -172,7 +172,7 @@ def derive_tests(spec: TaskSpec, bundle: Path, timeout: float, log: Log,
                                   f"({len(after.statuses)} tests ran, {_counts(before)} before)",
                                   "Add a test that shows the bug to the fix (or --test-patch) and register again")
         again = run_tests(sandbox, spec, f2p + p2p, timeout)
-    f2p, p2p = _confirmed(f2p, again, log), _confirmed(p2p, again, log)
+    f2p, p2p = confirmed_ids(f2p, again, log), confirmed_ids(p2p, again, log)
     if not f2p:
         raise TaskCheckFailed("unstable_ids", "no FAIL_TO_PASS test passed again with the fix under the same id",
                               "Make the test ids stable (no times or random values in parametrize ids)")
@@ -187,7 +187,7 @@ def split_statuses(before: TestRun, after: TestRun) -> tuple[list[str], list[str
     return f2p, p2p
 
 
-def _confirmed(test_ids: list[str], again: TestRun, log: Log) -> list[str]:
+def confirmed_ids(test_ids: list[str], again: TestRun, log: Log) -> list[str]:
     gone = [t for t in test_ids if again.statuses.get(t) == MISSING]
     flaky = [t for t in test_ids if again.statuses.get(t) not in PASSING and t not in gone]
     for what, ids in (("did not come back under the same id (unstable ids)", gone),
