@@ -9,7 +9,7 @@ TEST_WORKERS ?= 2
 
 .PHONY: setup engine test demo lint clean-containers
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml setup.py srl_swe/srl/_matcher.c
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check "$(TORCH)"
 	$(PY) -m pip install -q --disable-pip-version-check -e '.[train,dev,fast,ray]'

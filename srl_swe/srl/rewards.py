@@ -138,7 +138,8 @@ def format_reward(
 
 
 def fast_format_reward(completions, expert_action=None, workers: int | None = None, **_) -> list[float]:
-    """`format_reward` on rapidfuzz: within the documented bound of the exact one, much faster."""
+    """`format_reward` on rapidfuzz's Indel similarity: within the documented bound of the exact
+    one, never below it; faster than the exact one only where the C matcher is not built."""
     return _scores(completions, expert_action, "fast", workers, penalty=FORMAT_PENALTY)
 
 
