@@ -26,6 +26,11 @@ nearer the paper's 512-prompt batches) at lr 1e-3 (1e-4 barely moves the adapter
 --srl-seeds runs SRL again from the same SFT adapter; every seed is reported, with their mean and
 spread. The default three seeds take about 13 minutes on 2 cores.
 
+RLVR resolve rate: each policy (untrained, SFT, every SRL and PPO seed) then runs agentic
+episodes in Docker on the held-out tasks (the tasks of the validation trajectories), greedy, for
+`--resolve-turns` turns each, through `srl-swe eval`'s code; the share of tasks whose final diff
+passes the task's tests is reported per policy, with mean and spread over seeds.
+
 PPO (`train ppo`, stepwise) runs beside SRL from the same SFT adapter with the same seeds and the
 same sample budget: as many steps, each sampling as many completions as an SRL step's groups
 (`--srl-batch-prompts` x 8 prompts, one sample each), two PPO epochs over minibatches of 16. The
@@ -47,6 +52,8 @@ from pathlib import Path
 import torch
 
 from srl_swe import atomic
+from srl_swe.evaluate.policies import PolicySettings
+from srl_swe.evaluate.runner import EvalConfig, run_eval
 from srl_swe.models.loading import resolve_model
 from srl_swe.srl.dataset import build_dataset, bundled_expert_files
 from srl_swe.train.config import load_config
@@ -92,6 +99,17 @@ def evaluate(model_or_path, data, args) -> dict:
             "sampled_by_prompt": [round(x, 4) for x in by_prompt]}
 
 
+def resolve_rate(adapter: Path | None, tasks: list[str], args, out: Path) -> dict:
+    """Agentic episodes of the held-out tasks in Docker (greedy): resolved / tasks."""
+    policy = PolicySettings(kind="hf", model="tiny", adapter=str(adapter) if adapter else None,
+                            max_tokens=args.max_new_tokens)
+    report = run_eval(EvalConfig(policy=policy, tasks=tasks, mode="agentic", workers=args.resolve_workers,
+                                 max_steps=args.resolve_turns, out=out))
+    return {"resolved": report["resolved_instances"], "tasks": report["total_instances"],
+            "resolve_rate": report["resolve_rate"], "mean_steps": report.get("mean_steps"),
+            "format_error_rate": report.get("format_error_rate")}
+
+
 def paired_gain(after: dict, before: dict) -> dict:
     """Mean over prompts of (after - before) sampled reward, with its paired standard error."""
     mean, se = mean_se([a - b for a, b in zip(after["sampled_by_prompt"], before["sampled_by_prompt"], strict=True)])
@@ -104,8 +122,9 @@ def spread(values: list[float]) -> dict:
 
 
 def plot(results: dict, path: Path) -> None:
-    """Left: validation reward of the three policies, greedy and sampled (mean over SRL seeds,
-    error bars: standard error over prompts). Right: SRL's training reward per step, per seed."""
+    """Left: validation reward of the policies, greedy and sampled (mean over seeds, error bars:
+    standard error over prompts). Middle: resolve rate on the held-out tasks (mean over seeds, each
+    seed a dot). Right: SRL's and PPO's training reward per step, per seed."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -120,7 +139,20 @@ def plot(results: dict, path: Path) -> None:
     errors = [results["untrained"]["sampled_se"], results["sft"]["sampled_se"],
               statistics.fmean(r["validation"]["sampled_se"] for r in runs),
               statistics.fmean(r["validation"]["sampled_se"] for r in ppo_runs)]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    fig, (left, middle, right) = plt.subplots(1, 3, figsize=(16, 4), gridspec_kw={"width_ratios": [3, 2, 3]})
+    rates = results["resolve_rate"]
+    means = [rates["untrained"], rates["sft"], rates["srl"]["mean"], rates["ppo"]["mean"]]
+    bars = middle.bar(range(len(names)), means, 0.6, color="#55A868")
+    for bar, value in zip(bars, means, strict=True):
+        middle.annotate(f"{value:.0%}", (bar.get_x() + bar.get_width() / 2, value), ha="center", va="bottom",
+                        fontsize=8, xytext=(0, 2), textcoords="offset points")
+    for bar, seeds in ((2, runs), (3, ppo_runs)):
+        middle.scatter([bar] * len(seeds), [r["resolve"]["resolve_rate"] for r in seeds], s=12, color="black", zorder=3)
+    middle.set_xticks(range(len(names)), names)
+    middle.set_ylim(0, 1.05)
+    middle.set_ylabel("resolve rate (held-out tasks)")
+    middle.set_title(f"Agentic episodes in Docker, greedy, {results['settings']['resolve_turns']} turns: "
+                     f"{len(results['held_out_tasks'])} held-out task(s)", fontsize=9)
     x = range(len(names))
     width = 0.38
     for offset, values, label, color, err in (
@@ -207,6 +239,7 @@ def run_srl(work: Path, common: dict, data, args, seed: int) -> dict:
     seconds = time.perf_counter() - began
     metrics = read_metrics(out)
     return {"seed": seed, "train_s": seconds, "validation": evaluate(out / "adapter", data, args),
+            "resolve": resolve_rate(out / "adapter", args.held_out_tasks, args, work / f"eval-srl-seed{seed}"),
             # every group sampled, refills included: the kept ones are (1 - fraction filtered) of them
             "completion_tokens": round(sum(
                 m["completion_len_mean"] * 8 * m["groups_kept"] / (1 - m["fraction_filtered"]) for m in metrics)),
@@ -228,14 +261,15 @@ def run_ppo(work: Path, common: dict, data, args, seed: int) -> dict:
     seconds = time.perf_counter() - began
     metrics = read_metrics(out)
     return {"seed": seed, "train_s": seconds, "validation": evaluate(out / "adapter", data, args),
+            "resolve": resolve_rate(out / "adapter", args.held_out_tasks, args, work / f"eval-ppo-seed{seed}"),
             "completion_tokens": round(sum(m["completion_len_mean"] * args.srl_batch_prompts * 8 for m in metrics)),
             "train_reward_by_step": [round(m["reward_mean"], 4) for m in metrics],
             "explained_variance_by_step": [round(m["explained_variance"], 4) for m in metrics]}
 
 
-def show(name: str, r: dict) -> None:
+def show(name: str, r: dict, resolve: dict) -> None:
     print(f"{name}: greedy {r['greedy']:.4f} | sampled {r['sampled']:.4f} +- {r['sampled_se']:.4f} "
-          f"(format errors {r['sampled_format_error_rate']:.0%})")
+          f"(format errors {r['sampled_format_error_rate']:.0%}) | resolved {resolve['resolved']}/{resolve['tasks']}")
 
 
 def main() -> None:
@@ -257,12 +291,14 @@ def main() -> None:
     parser.add_argument("--reduced", action="store_true", help="small sizes: SFT 60 steps, 3 steps of 2 x 8 samples, "
                         "128 new tokens, 2 evaluation samples (noisy figures, ~4x faster)")
     parser.add_argument("--eval-samples", type=int, default=8, help="sampled completions per validation prompt")
+    parser.add_argument("--resolve-turns", type=int, default=5, help="turns per agentic episode of the resolve rate")
+    parser.add_argument("--resolve-workers", type=int, default=2, help="episodes (sandboxes) at once")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (1 suits a shared machine)")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     args = parser.parse_args()
     if args.reduced:
         args.sft_steps, args.srl_steps, args.srl_batch_prompts = 60, 3, 2
-        args.max_new_tokens, args.eval_samples = 128, 2
+        args.max_new_tokens, args.eval_samples, args.resolve_turns = 128, 2, 3
     torch.set_num_threads(args.threads)
     began = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="srl-learning-") as tmp:
@@ -272,11 +308,14 @@ def main() -> None:
             f"data: {len(data['train'])} train / {len(data['validation'])} validation steps from {n_trajectories} "
             "trajectories"
         )
+        args.held_out_tasks = sorted(set(data["validation"]["task_id"]))
+        print(f"held-out tasks (resolve rate): {', '.join(args.held_out_tasks)}")
         timings = {}
         t = time.perf_counter()
         untrained = evaluate("tiny", data, args)
+        untrained_resolve = resolve_rate(None, args.held_out_tasks, args, work / "eval-untrained")
         timings["eval_untrained_s"] = time.perf_counter() - t
-        show("untrained", untrained)
+        show("untrained", untrained, untrained_resolve)
 
         common = {"data": str(data_dir), "max_prompt_tokens": args.max_prompt_tokens, "save_every": 10_000}
         t = time.perf_counter()
@@ -285,17 +324,18 @@ def main() -> None:
                                             "max_seq_tokens": args.max_prompt_tokens + args.max_new_tokens}))
         timings["sft_s"] = time.perf_counter() - t
         sft = evaluate(work / "sft" / "adapter", data, args)
-        show("after SFT", sft)
+        sft_resolve = resolve_rate(work / "sft" / "adapter", args.held_out_tasks, args, work / "eval-sft")
+        show("after SFT", sft, sft_resolve)
 
         runs, ppo_runs = [], []
         for seed in args.srl_seeds:
             runs.append(run_srl(work, common, data, args, seed))
             runs[-1]["sampled_gain_over_sft"] = paired_gain(runs[-1]["validation"], sft)
-            show(f"after SFT then SRL (seed {seed})", runs[-1]["validation"])
+            show(f"after SFT then SRL (seed {seed})", runs[-1]["validation"], runs[-1]["resolve"])
             ppo_runs.append(run_ppo(work, common, data, args, seed))
             ppo_runs[-1]["sampled_gain_over_sft"] = paired_gain(ppo_runs[-1]["validation"], sft)
             ppo_runs[-1]["sampled_gain_over_srl"] = paired_gain(ppo_runs[-1]["validation"], runs[-1]["validation"])
-            show(f"after SFT then PPO (seed {seed})", ppo_runs[-1]["validation"])
+            show(f"after SFT then PPO (seed {seed})", ppo_runs[-1]["validation"], ppo_runs[-1]["resolve"])
         steps = {"train": len(data["train"]), "validation": len(data["validation"])}
 
     gains = [r["sampled_gain_over_sft"]["mean"] for r in runs]
@@ -308,6 +348,12 @@ def main() -> None:
         "validation_reward_sampled": {"untrained": untrained["sampled"], "sft": sft["sampled"],
                                       "srl": statistics.fmean(r["validation"]["sampled"] for r in runs),
                                       "ppo": statistics.fmean(r["validation"]["sampled"] for r in ppo_runs)},
+        "held_out_tasks": args.held_out_tasks,
+        "resolve_rate": {"untrained": untrained_resolve["resolve_rate"], "sft": sft_resolve["resolve_rate"],
+                         "srl": spread([r["resolve"]["resolve_rate"] for r in runs]),
+                         "ppo": spread([r["resolve"]["resolve_rate"] for r in ppo_runs])},
+        "untrained_resolve": untrained_resolve,
+        "sft_resolve": sft_resolve,
         "ppo_sampled": spread([r["validation"]["sampled"] for r in ppo_runs]),
         "ppo_greedy": spread([r["validation"]["greedy"] for r in ppo_runs]),
         "ppo_sampled_gain_over_sft": spread([r["sampled_gain_over_sft"]["mean"] for r in ppo_runs]),
@@ -331,8 +377,9 @@ def main() -> None:
     }
     atomic.write_json(args.out / "learning.json", results)
     plot(results, args.out / "learning.png")
-    shown = ("validation_reward", "validation_reward_sampled", "srl_raises_over_sft", "srl_sampled_gain_over_sft",
-             "ppo_sampled", "ppo_sampled_gain_over_sft", "ppo_sampled_gain_over_srl", "completion_tokens", "timings_s")
+    shown = ("validation_reward", "validation_reward_sampled", "resolve_rate", "srl_raises_over_sft",
+             "srl_sampled_gain_over_sft", "ppo_sampled", "ppo_sampled_gain_over_sft", "ppo_sampled_gain_over_srl",
+             "completion_tokens", "timings_s")
     print(json.dumps({k: results[k] for k in shown}, indent=2))
 
 
