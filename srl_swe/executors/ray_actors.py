@@ -12,12 +12,14 @@ from __future__ import annotations
 import itertools
 import os
 import socket
+import threading
+import time
 from collections import Counter, deque
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from typing import Any
 
 from srl_swe.errors import ConfigError
-from srl_swe.executors.base import NodeHooks, WorkerLost
+from srl_swe.executors.base import HostedLost, NodeHooks, WorkerLost
 
 try:
     import ray
@@ -66,10 +68,13 @@ class EnvWorker:
 
 class Hosted:
     """An object living in a worker: calling one of its methods here runs it there and waits; reading
-    another attribute gives a copy of its value. A lost worker raises (an episode's state went with
-    it: the caller decides what to redo)."""
+    another attribute gives a copy of its value. When the worker dies during a call (its node lost),
+    the object is made anew by its factory on a new worker, and the call raises HostedLost: the state
+    it held went with the old one, so the caller decides what to redo."""
 
-    def __init__(self, actor):
+    def __init__(self, executor: RayExecutor, factory_ref, actor):
+        self._executor = executor
+        self._factory = factory_ref
         self._actor = actor
         self._methods: set[str] = set()
 
@@ -77,15 +82,33 @@ class Hosted:
         if name.startswith("_"):
             raise AttributeError(name)
         if name not in self._methods:
-            is_method, value = ray.get(self._actor.attribute.remote(name))
+            is_method, value = self._get(name, lambda actor: actor.attribute.remote(name))
             if not is_method:
                 return value
             self._methods.add(name)
 
         def call(*args, **kwargs):
-            return ray.get(self._actor.invoke.remote(name, args, kwargs))
+            return self._get(name, lambda actor: actor.invoke.remote(name, args, kwargs))
 
         return call
+
+    def _get(self, name: str, send: Callable[[Any], Any]) -> Any:
+        lost = self._actor
+        try:
+            return ray.get(send(lost))
+        except ray.exceptions.RayActorError as exc:
+            self._actor = self._executor.replace(lost, self._factory)
+            raise HostedLost(f"The worker hosting this object was lost during {name}() ({type(exc).__name__}); a "
+                             "new one holds a fresh object: redo the work from its start.",
+                             self._executor.max_attempts) from exc
+
+    def close(self) -> None:
+        """A worker that is gone has nothing left to close: its containers are removed by a worker
+        that survives on its node (reap), or went with the node; no replacement is made to close it."""
+        try:
+            ray.get(self._actor.invoke.remote("close", (), {}))
+        except ray.exceptions.RayActorError:
+            self._executor.forget(self._actor)
 
 
 def take(queue: deque, node: str, placed: dict[str, set[str]], place: Callable[[Hashable], str] | None) -> Hashable:
@@ -133,6 +156,7 @@ class RayExecutor:
         self._payloads: dict[tuple[str, ...], Any] = {}
         self._fn_ref = None
         self._bound: set[Any] = set()
+        self._replacing = threading.Lock()
 
     def map(self, fn: Callable[[Any], Any], items: Mapping[Hashable, Any],
             place: Callable[[Hashable], str] | None = None) -> Iterator[tuple[Hashable, Any]]:
@@ -181,18 +205,49 @@ class RayExecutor:
             yield key, result
 
     def host(self, factory: Callable[[], Any], count: int) -> list[Any]:
-        factory_ref, hosted = ray.put(factory), []
+        factory_ref = ray.put(factory)
+        return [Hosted(self, factory_ref, actor) for actor in self._host_actors(factory_ref, count)]
+
+    def replace(self, lost, factory_ref) -> Any:
+        """A new worker holding a fresh factory() object, for one whose worker died; callers may be
+        threads of their own (one per hosted object)."""
+        with self._replacing:
+            self._lose(lost)
+            return self._host_actors(factory_ref, 1)[0]
+
+    def forget(self, lost) -> None:
+        with self._replacing:
+            self._lose(lost)
+
+    def _host_actors(self, factory_ref, count: int) -> list:
+        """`count` workers started together, each node set up once, each holding factory()'s object."""
+        starting: dict[Any, Any] = {}
         for _ in range(count):
-            actor = EnvWorker.remote()
-            where = actor.where.remote()
-            ready, _ = ray.wait([where], timeout=START_TIMEOUT)
-            if not ready or not self._ready(actor, where):
+            self._start(starting)
+        actors, deadline = [], time.monotonic() + START_TIMEOUT
+        try:
+            while starting:
+                ready, _ = ray.wait(list(starting), num_returns=1, timeout=max(0.0, deadline - time.monotonic()))
+                if not ready:
+                    raise WorkerLost(f"{len(starting)} of {count} worker(s) to host an object did not start in "
+                                     f"{START_TIMEOUT:.0f} s: no node has a free {RESOURCE!r} resource (one per "
+                                     "object); add nodes or lower the count.")
+                actor = starting.pop(ready[0])
+                if self._ready(actor, ready[0]):
+                    actors.append(actor)
+                else:
+                    self._start(starting)
+            try:
+                ray.get([actor.host.remote(factory_ref) for actor in actors])
+            except ray.exceptions.RayActorError as exc:
+                raise WorkerLost(f"A worker died while it made its object ({type(exc).__name__}): its node was lost, "
+                                 "or making the object kills its process; check the nodes' memory and logs.") from exc
+        except BaseException:
+            for actor in [*starting.values(), *actors]:
+                self._live.pop(actor, None)
                 ray.kill(actor, no_restart=True)
-                raise WorkerLost(f"A worker to host {count} object(s) did not start in {START_TIMEOUT:.0f} s: no node "
-                                 f"has a free {RESOURCE!r} resource (one per object); add nodes or lower the count.")
-            ray.get(actor.host.remote(factory_ref))
-            hosted.append(Hosted(actor))
-        return hosted
+            raise
+        return actors
 
     def _start(self, starting: dict) -> None:
         actor = EnvWorker.remote()
