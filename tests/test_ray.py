@@ -295,3 +295,12 @@ def test_an_rlvr_env_lost_mid_episode_is_replaced_and_its_episode_rerun(tmp_path
     finally:
         for node in spare:  # later tests place their workers on the nodes they add
             cluster.remove_node(node)
+
+
+def test_a_node_s_workers_share_one_process_with_a_seat_each():
+    from srl_swe.executors.ray_actors import plan_seats
+
+    assert plan_seats(8, {"n1": 8.0}) == [("n1", 8)], "one process for all of a node's workers"
+    assert plan_seats(5, {"n1": 2.0, "n2": 4.0, "n3": 0.0}) == [("n2", 4), ("n1", 1)], "the freest node first"
+    assert plan_seats(3, {"n1": 1.0}) == [("n1", 1), (None, 1), (None, 1)], "no room now: a process each, later"
+    assert plan_seats(0, {"n1": 4.0}) == []

@@ -1,5 +1,7 @@
 """The Ray executor: env workers are actors on nodes that offer the `docker` resource (one unit
-per worker), each a long-lived process that keeps its caches and warm containers between items.
+per worker), long-lived processes that keep their caches and warm containers between items. For
+map, a node's workers share one process (its seats: threads), so each node pays the start-up of
+Ray's worker and srl-swe's imports once, not once per worker; a hosted object has its own.
 
 The driver keeps the queue: an item goes to an idle worker; an item whose worker dies (its node
 lost) goes back to the front of the queue and a replacement worker is started wherever Ray finds
@@ -24,6 +26,7 @@ from srl_swe.executors.base import HostedLost, NodeHooks, WorkerLost
 try:
     import ray
     import ray.exceptions
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 except ImportError as exc:  # only reached through --ray
     raise ConfigError("--ray needs Ray on this machine and on every node: pip install 'srl-swe[ray]'") from exc
 
@@ -33,9 +36,12 @@ HOOK_TIMEOUT = 600.0  # probe/install/reap/abort: an image load can take minutes
 LOOKAHEAD = 64  # queued keys a free worker looks through for one whose place its node holds
 
 
-@ray.remote(num_cpus=0, resources={RESOURCE: 1}, max_concurrency=2)
+@ray.remote(num_cpus=0)
 class EnvWorker:
-    """Two calls at once: one item, plus abort/reap while it runs."""
+    """A process on one node that holds `seats` workers (one `docker` unit each): that many items
+    run at once in its threads, sharing its imports, Docker client and policy as local threads do
+    (a process per worker costs each one Ray's and srl-swe's start-up), plus one call beside them
+    for abort/reap. A hosted object has a process of its own."""
 
     def __init__(self):
         self._fn: Callable[[Any], Any] | None = None
@@ -125,6 +131,26 @@ def take(queue: deque, node: str, placed: dict[str, set[str]], place: Callable[[
     return key
 
 
+def plan_seats(wanted: int, free: Mapping[str, float]) -> list[tuple[str | None, int]]:
+    """(node, seats) of the worker processes to start for `wanted` seats: one process a node, with as
+    many seats as the node has `docker` units free (the freest first); seats no node has room for
+    now get a process each, wherever Ray later finds room (None)."""
+    plan = []
+    for node, units in sorted(free.items(), key=lambda kv: -kv[1]):
+        seats = min(int(units), wanted)
+        if seats > 0:
+            plan.append((node, seats))
+            wanted -= seats
+    return plan + [(None, 1)] * wanted
+
+
+def free_units() -> dict[str, float]:
+    """Each alive node's free `docker` units now (a snapshot: other runs may take them first)."""
+    from ray._private.state import available_resources_per_node  # no public per-node view in Ray 2.x
+
+    return {node: res.get(RESOURCE, 0.0) for node, res in available_resources_per_node().items()}
+
+
 def connect(address: str, workers: int) -> bool:
     """Join (or with `local` start) a cluster; False when this process was connected already."""
     if ray.is_initialized():
@@ -143,6 +169,7 @@ class RayExecutor:
         self.hooks = hooks
         self.max_attempts = max_attempts
         self._live: dict[Any, str] = {}  # actor -> node id
+        self._seats: dict[Any, int] = {}  # actor -> the map items it runs at once (hosting actors: none)
         self._starting: dict[Any, Any] = {}  # where() ref -> actor not yet set up
         self._reaping: list = []
         self._start_failures = 0
@@ -166,9 +193,9 @@ class RayExecutor:
         deaths: Counter = Counter()
         running: dict[Any, tuple[Any, Hashable]] = {}
         starting = self._starting
-        idle = list(self._live)
-        for _ in range(self.workers - len(idle)):
-            self._start(starting)
+        idle = [actor for actor, seats in self._seats.items() if actor in self._live for _ in range(seats)]
+        for node, seats in plan_seats(self.workers - sum(self._seats.values()), free_units()):
+            self._start(starting, node, seats)
         while queue or running:
             while idle and queue:
                 actor = idle.pop()
@@ -176,7 +203,7 @@ class RayExecutor:
                 self._bind(actor)
                 running[actor.run.remote(items[key])] = (actor, key)
             if not running and not starting:
-                self._start(starting)
+                self._start(starting, None, 1)
             ready, _ = ray.wait([*running, *starting], num_returns=1, timeout=None if running else START_TIMEOUT)
             if not ready:
                 raise WorkerLost(f"No worker started in {START_TIMEOUT:.0f} s: no node of the cluster has a free "
@@ -185,9 +212,9 @@ class RayExecutor:
             if ref in starting:
                 actor = starting.pop(ref)
                 if self._ready(actor, ref):
-                    idle.append(actor)
+                    idle += [actor] * self._seats[actor]
                 else:
-                    self._start(starting)
+                    self._start(starting, None, self._seats.pop(actor))
                 continue
             actor, key = running.pop(ref)
             try:
@@ -198,8 +225,12 @@ class RayExecutor:
                     raise WorkerLost(f"Item {key!r} lost its worker {deaths[key]} times (last: {type(exc).__name__}); "
                                      "check the nodes' memory and logs.") from exc
                 queue.appendleft(key)
-                self._lose(actor)
-                self._start(starting)
+                if actor in self._live:  # its other items come back lost too, and are requeued as they do
+                    idle[:] = [a for a in idle if a is not actor]
+                    seats = self._seats[actor]
+                    self._lose(actor)
+                    for node, k in plan_seats(seats, free_units()):
+                        self._start(starting, node, k)
                 continue
             idle.append(actor)
             yield key, result
@@ -249,8 +280,14 @@ class RayExecutor:
             raise
         return actors
 
-    def _start(self, starting: dict) -> None:
-        actor = EnvWorker.remote()
+    def _start(self, starting: dict, node: str | None = None, seats: int = 0) -> None:
+        """A worker process: `seats` map items at once (0: it hosts one object), placed on `node`
+        when it still has room there, else wherever it fits."""
+        where = "DEFAULT" if node is None else NodeAffinitySchedulingStrategy(node, soft=True)
+        actor = EnvWorker.options(resources={RESOURCE: max(seats, 1)}, max_concurrency=max(seats, 1) + 1,
+                                  scheduling_strategy=where).remote()
+        if seats:
+            self._seats[actor] = seats
         starting[actor.where.remote()] = actor
 
     def _ready(self, actor, where_ref) -> bool:
@@ -296,6 +333,7 @@ class RayExecutor:
         """The dead worker's containers stay on its node's engine if the engine outlived it: a
         survivor on each node removes containers whose owning process is gone."""
         self._live.pop(actor, None)
+        self._seats.pop(actor, None)
         self._bound.discard(actor)
         ray.kill(actor, no_restart=True)
         if self.hooks.reap is None:
