@@ -7,7 +7,8 @@ The driver keeps the queue: an item goes to an idle worker; an item whose worker
 lost) goes back to the front of the queue and a replacement worker is started wherever Ray finds
 room, so every key is yielded exactly once. Each new node is set up once, before its first item:
 `probe` on the node, `provide` on the driver, `install` on the node, then `reap` to clear what dead
-workers of an earlier run left there."""
+workers of an earlier run left there. A hosted object whose worker dies is made anew by its factory
+on a new worker, and the call in flight raises HostedLost (the caller redoes its work from the start)."""
 
 from __future__ import annotations
 
