@@ -285,7 +285,15 @@ def test_an_rlvr_env_lost_mid_episode_is_replaced_and_its_episode_rerun(tmp_path
             envs = open_envs(cfg, stack)
             episodes = rollout_group(envs, policy, task_id=task)
             assert _container_pids(_worker_pids(spare[0])), "the replacement env runs on the node that joined"
-        assert killed, "the victim node's worker held its env's container"
+            assert killed, "the victim node's worker held its env's container"
+            _node, _host, pid = ray.get(envs[0]._actor.where.remote())
+            killed.add(pid)
+            ray.kill(envs[0]._actor, no_restart=True)  # a worker lost between episodes, its node alive
+            gone_by = time.monotonic() + 30
+            while _alive(pid) and time.monotonic() < gone_by:
+                time.sleep(0.05)
+            assert envs[0].settings.max_steps == 6, "a read whose worker is gone: the env made anew answers"
+            assert envs[0].reset(options={"task_id": task})[1]["task_id"] == task
         assert policy.starts == 3 + 1, "the lost env's episode started over once"
         assert len(episodes) == 3 and all(e.task_id == task for e in episodes)
         assert [(len(e.turns), e.terminated, e.total_reward) for e in episodes] == [(4, True, 1.0)] * 3, \

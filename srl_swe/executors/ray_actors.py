@@ -89,7 +89,13 @@ class Hosted:
         if name.startswith("_"):
             raise AttributeError(name)
         if name not in self._methods:
-            is_method, value = self._get(name, lambda actor: actor.attribute.remote(name))
+            try:
+                is_method, value = self._get(name, lambda actor: actor.attribute.remote(name))
+            except HostedLost:
+                is_method, value = ray.get(self._actor.attribute.remote(name))
+                if is_method:  # the call to come was meant for the lost object's state
+                    raise
+                # a copy of a value (an env's settings): the fresh object's, as reading changes nothing
             if not is_method:
                 return value
             self._methods.add(name)
