@@ -159,8 +159,8 @@ def main() -> None:
         for part, measure in (("eval", measure_eval), ("rlvr_rollouts", measure_rollouts)):
             if part.split("_")[-1] in args.parts:
                 before = os.getloadavg()[0]
-                load = [round(before, 1), round(os.getloadavg()[0], 1)]
-                results[part] = {**measure(args, tasks), "load_average": load}
+                measured = measure(args, tasks)
+                results[part] = {**measured, "load_average": [round(before, 1), round(os.getloadavg()[0], 1)]}
     finally:
         ray.shutdown()
     for part, show in (("eval", show_eval), ("rlvr_rollouts", show_rollouts)):

@@ -73,3 +73,28 @@ def test_exit_removes_the_runs_untracked_containers(base_image):
     assert proc.stdout.readline().strip() == "made"
     assert proc.wait(timeout=60) == 0
     assert _containers(run) == []
+
+
+def test_a_container_another_prune_is_removing_counts_as_gone_and_other_errors_are_raised():
+    import docker.errors
+    import pytest
+
+    from srl_swe.sandbox.lifecycle import remove
+
+    class Response:
+        status_code = 409
+
+    class Api:
+        def __init__(self, explanation: str):
+            self.explanation = explanation
+
+        def remove_container(self, container_id, force):
+            raise docker.errors.APIError("409 Client Error", response=Response(), explanation=self.explanation)
+
+    class Client:
+        def __init__(self, explanation: str):
+            self.api = Api(explanation)
+
+    assert remove(Client("removal of container abc is already in progress"), "abc") is False
+    with pytest.raises(docker.errors.APIError):
+        remove(Client("You cannot remove a running container"), "abc")

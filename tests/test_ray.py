@@ -5,6 +5,7 @@ tasks validate and data record run there too."""
 
 from __future__ import annotations
 
+import base64
 import json
 import operator
 import os
@@ -230,3 +231,84 @@ def test_a_free_worker_takes_a_key_whose_image_its_node_holds():
     assert not queue and placed == {"a": {"n1", "n2"}, "b": {"n2"}}
     unplaced = deque([1, 2])
     assert take(unplaced, "n1", placed, None) == 1 and list(unplaced) == [2]
+
+
+class MarkedScript:
+    """A batch policy that answers each prompt with the next action of one script, found from the
+    prompt itself (the marks its earlier actions echoed), so an episode started over starts the
+    script over. At the first prompt of step `at`, `then()` runs: a node lost mid-episode."""
+
+    def __init__(self, patch: str, at: int, then):
+        encoded = base64.b64encode(patch.encode()).decode()
+        commands = ["echo srl-mark-1", "echo srl-mark-2",
+                    f"echo srl-mark-3 && printf %s {encoded} | base64 -d | git apply"]
+        self.script = [f"<function=bash>\n<parameter=command>{c}</parameter>\n</function>" for c in commands]
+        self.script.append("<function=submit>\n</function>")
+        self.at, self.then, self.starts = at, then, 0
+
+    def act(self, messages):
+        return self.act_batch([messages])[0]
+
+    def act_batch(self, batch):
+        steps = [max((k for k in (1, 2, 3) if f"srl-mark-{k}" in json.dumps(m)), default=0) for m in batch]
+        self.starts += steps.count(0)
+        if self.at in steps and self.then is not None:
+            self.then()
+            self.then = None
+        return [self.script[k] for k in steps]
+
+
+def test_an_rlvr_env_lost_mid_episode_is_replaced_and_its_episode_rerun(tmp_path, cluster):
+    from contextlib import ExitStack
+
+    from srl_swe.env.rollout import rollout_group
+    from srl_swe.train.config import RLVRConfig
+    from srl_swe.train.rlvr import open_envs
+
+    task = list_tasks()[0]
+    victim = cluster.add_node(num_cpus=1, resources={"docker": 1})  # with the first node's 2: a group of 3 fills both
+    cluster.wait_for_nodes()
+    killed: set[int] = set()
+    spare = []
+
+    def lose_the_victim() -> None:
+        """Two turns into every episode: a node joins (room for the replacement), the victim goes."""
+        killed.update(_container_pids(_worker_pids(victim)))
+        spare.append(cluster.add_node(num_cpus=1, resources={"docker": 1}))
+        cluster.wait_for_nodes()
+        cluster.remove_node(victim, allow_graceful=False)
+
+    policy = MarkedScript(load_task(task).patch, at=2, then=lose_the_victim)
+    cfg = RLVRConfig(out=str(tmp_path / "run"), group_size=3, max_turns=6, ray=cluster.address)
+    try:
+        with ExitStack() as stack:
+            envs = open_envs(cfg, stack)
+            episodes = rollout_group(envs, policy, task_id=task)
+            assert _container_pids(_worker_pids(spare[0])), "the replacement env runs on the node that joined"
+            assert killed, "the victim node's worker held its env's container"
+            _node, _host, pid = ray.get(envs[0]._actor.where.remote())
+            killed.add(pid)
+            ray.kill(envs[0]._actor, no_restart=True)  # a worker lost between episodes, its node alive
+            gone_by = time.monotonic() + 30
+            while _alive(pid) and time.monotonic() < gone_by:
+                time.sleep(0.05)
+            assert envs[0].settings.max_steps == 6, "a read whose worker is gone: the env made anew answers"
+            assert envs[0].reset(options={"task_id": task})[1]["task_id"] == task
+        assert policy.starts == 3 + 1, "the lost env's episode started over once"
+        assert len(episodes) == 3 and all(e.task_id == task for e in episodes)
+        assert [(len(e.turns), e.terminated, e.total_reward) for e in episodes] == [(4, True, 1.0)] * 3, \
+            "each episode whole: the rerun's four turns, resolved; none of the lost attempt's"
+        assert not any(_alive(pid) for pid in killed)
+        assert not _container_pids(killed) and _orphans(killed) == [], "no container of the lost node's env is left"
+    finally:
+        for node in spare:  # later tests place their workers on the nodes they add
+            cluster.remove_node(node)
+
+
+def test_a_node_s_workers_share_one_process_with_a_seat_each():
+    from srl_swe.executors.ray_actors import plan_seats
+
+    assert plan_seats(8, {"n1": 8.0}) == [("n1", 8)], "one process for all of a node's workers"
+    assert plan_seats(5, {"n1": 2.0, "n2": 4.0, "n3": 0.0}) == [("n2", 4), ("n1", 1)], "the freest node first"
+    assert plan_seats(3, {"n1": 1.0}) == [("n1", 1), (None, 1), (None, 1)], "no room now: a process each, later"
+    assert plan_seats(0, {"n1": 4.0}) == []

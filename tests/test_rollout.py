@@ -7,6 +7,7 @@ import pytest
 
 from srl_swe.deadline import Deadline, DeadlineExceeded
 from srl_swe.env.rollout import rollout, rollout_group
+from srl_swe.executors import HostedLost, WorkerLost
 from srl_swe.policy import Reply
 
 LS = "<function=bash>\n<parameter=command>ls</parameter>\n</function>"
@@ -113,3 +114,43 @@ def test_a_passed_deadline_raises_its_error():
     deadline = Deadline(0.0, what="the instance", error=Late)
     with pytest.raises(Late, match="timeout: the instance exceeded its 0 s wall-clock limit at step 1"):
         rollout(CountingEnv(), Script(LS), deadline=deadline)
+
+
+class LosingEnv(CountingEnv):
+    """Stands in for a hosted env whose worker dies: the calls numbered in `lose_at` (counting
+    resets and steps together) raise HostedLost, as the proxy does once it made the env anew."""
+
+    def __init__(self, lose_at: set[int], max_steps: int = 10):
+        super().__init__(max_steps)
+        self.lose_at, self.calls = lose_at, 0
+
+    def _maybe_lose(self):
+        self.calls += 1
+        if self.calls in self.lose_at:
+            self.steps = 0  # the replacement is a fresh env
+            raise HostedLost("lost during step()", max_attempts=3)
+
+    def reset(self, *, seed=None, options=None):
+        self._maybe_lose()
+        return super().reset(seed=seed, options=options)
+
+    def step(self, action):
+        self._maybe_lose()
+        return super().step(action)
+
+
+def test_an_episode_whose_env_is_lost_reruns_from_reset_and_the_group_returns_each_once():
+    envs = [CountingEnv(), LosingEnv(lose_at={3, 4})]  # reset, step, then lost at step 2 and at the reset after it
+    seen = []
+    episodes = rollout_group(envs, Script(LS, LS, LS, LS, SUBMIT, LS, SUBMIT), task_id="t3", seed=5,
+                             on_turn=lambda episode, turn: seen.append(episode.task_id))
+    assert len(episodes) == 2 and all(e.terminated and e.task_id == "t3" for e in episodes)
+    assert [t.action for t in episodes[0].turns] == [LS, LS, SUBMIT]
+    assert [t.action for t in episodes[1].turns] == [LS, SUBMIT], "the rerun's turns only; the lost ones dropped"
+    assert envs[1].resets == [(6, {"task_id": "t3"}), (6, {"task_id": "t3"})], "the same seed and task again"
+    assert len(seen) == 3 + 3, "on_turn: every recorded turn, none for the step that was lost"
+
+
+def test_an_episode_lost_on_every_attempt_ends_the_group_with_worker_lost():
+    with pytest.raises(WorkerLost, match=r"Episode 0 of the group \(t4\) lost its env 3 times"):
+        rollout_group([LosingEnv(lose_at={2, 3, 4})], Script(LS, LS, LS), task_id="t4")

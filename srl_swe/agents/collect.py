@@ -94,10 +94,11 @@ def collect(
     from srl_swe.sandbox.nodes import node_hooks
     from srl_swe.tasks.registry import absolute_tasks_dir
 
-    episodes = _TaskEpisodes(teacher, attempts, absolute_tasks_dir(tasks_dir), first_success, use_tools, env_settings)
+    registry = absolute_tasks_dir(tasks_dir)
+    episodes = _TaskEpisodes(teacher, attempts, registry, first_success, use_tools, env_settings)
     by_task: dict[str, list[tuple[Attempt, Trajectory]]] = {}
     settings = ExecutorSettings(workers=workers, ray=ray)
-    with contextlib.closing(episodes), open_executor(settings, node_hooks(ray)) as executor:
+    with contextlib.closing(episodes), open_executor(settings, node_hooks(ray, [registry])) as executor:
         for task_id, outcomes in executor.map(episodes, {t: t for t in task_ids}):
             by_task[task_id] = outcomes
             for attempt, _ in outcomes:

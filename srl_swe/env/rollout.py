@@ -19,6 +19,7 @@ from typing import Any
 
 from srl_swe.deadline import Deadline
 from srl_swe.errors import FormatError
+from srl_swe.executors import HostedLost, WorkerLost
 from srl_swe.policy import BatchPolicy, Policy, Reply
 from srl_swe.tools.actions import parse
 
@@ -92,13 +93,18 @@ def rollout_group(
     own task), stepped in lockstep. `seed`: the first env's reset seed (env k gets seed + k).
     `max_turns` / `max_tokens`: stop an episode after that many turns / completion tokens (counted
     where the policy gives its tokens). `deadline`: checked before every turn. `on_turn(episode,
-    turn)`: after each recorded turn."""
+    turn)`: after each recorded turn.
+
+    Envs hosted on Ray workers (executor.host) can be lost with their node: the call raises
+    HostedLost once the env was made anew on another worker, and that env's episode is run again
+    from reset (the same task and seed, a fresh sample; the turns of the lost attempt are dropped,
+    though on_turn saw them), at most the executor's max_attempts times, then WorkerLost. Every
+    episode of the group is returned once."""
     tasks = _tasks_per_env(len(envs), task_id, task_ids)
-    episodes, prompts = [], []
-    for k, (env, task) in enumerate(zip(envs, tasks, strict=True)):
-        _, info = env.reset(seed=None if seed is None else seed + k, options={"task_id": task} if task else None)
-        episodes.append(Episode(task_id=info["task_id"], messages=info["messages"]))
-        prompts.append(info["messages"])
+    seeds = [None if seed is None else seed + k for k in range(len(envs))]
+    lost = [0] * len(envs)
+    started = [_begin(envs[k], seeds[k], tasks[k], lost, k) for k in range(len(envs))]
+    episodes, prompts = [e for e, _ in started], [p for _, p in started]
     for episode in episodes:  # a limit of 0 turns ends the episode before it starts
         _apply_loop_limits(episode, max_turns, max_tokens)
     live = [i for i in range(len(envs)) if not _ended(episodes[i])]
@@ -107,12 +113,36 @@ def rollout_group(
             deadline.check(f"at step {len(episodes[live[0]].turns) + 1}")
         replies = _act(policy, [prompts[i] for i in live])
         for i, reply in zip(live, replies, strict=True):
-            prompts[i] = _step(envs[i], episodes[i], reply)
-            if on_turn is not None:
-                on_turn(episodes[i], episodes[i].turns[-1])
+            try:
+                prompts[i] = _step(envs[i], episodes[i], reply)
+            except HostedLost as exc:
+                # the env was made anew elsewhere: its episode starts over (the partial one is dropped)
+                _count_loss(exc, lost, i, episodes[i].task_id)
+                episodes[i], prompts[i] = _begin(envs[i], seeds[i], episodes[i].task_id, lost, i)
+            else:
+                if on_turn is not None:
+                    on_turn(episodes[i], episodes[i].turns[-1])
             _apply_loop_limits(episodes[i], max_turns, max_tokens)
         live = [i for i in live if not _ended(episodes[i])]
     return episodes
+
+
+def _begin(env: Any, seed: int | None, task: str | None, lost: list[int], k: int) -> tuple[Episode, list[dict]]:
+    """Env k's episode from reset, and its first prompt; again on the env made anew if it is lost."""
+    while True:
+        try:
+            _, info = env.reset(seed=seed, options={"task_id": task} if task else None)
+        except HostedLost as exc:
+            _count_loss(exc, lost, k, task)
+            continue
+        return Episode(task_id=info["task_id"], messages=info["messages"]), info["messages"]
+
+
+def _count_loss(exc: HostedLost, lost: list[int], k: int, task: str | None) -> None:
+    lost[k] += 1
+    if lost[k] >= exc.max_attempts:
+        raise WorkerLost(f"Episode {k} of the group ({task or 'its env task'}) lost its env {lost[k]} times (last: "
+                         f"{exc}); check the Ray nodes' memory and logs.") from exc
 
 
 def _tasks_per_env(n: int, task_id: str | None, task_ids: Sequence[str] | None) -> list[str | None]:

@@ -92,7 +92,7 @@ def _run_all(config: EvalConfig, todo: list[tuple[str, int]], on_done) -> None:
     from srl_swe.sandbox.nodes import node_hooks
 
     settings = ExecutorSettings(workers=config.workers, ray=config.ray)
-    with open_executor(settings, node_hooks(config.ray)) as executor:
+    with open_executor(settings, node_hooks(config.ray, [absolute_tasks_dir(config.tasks_dir)])) as executor:
         # attempts of one task go where its image was built when a worker there is free
         for _key, result in executor.map(_Attempts(config), {key: key for key in todo}, place=operator.itemgetter(0)):
             record = result.write(config.out)

@@ -8,10 +8,12 @@ containers) comes in as `NodeHooks` from the layers above. Ray is imported only 
 from srl_swe.executors.base import (
     Executor,
     ExecutorSettings,
+    HostedLost,
     NodeHooks,
     WorkerLost,
     open_executor,
     parse_ray_address,
 )
 
-__all__ = ["Executor", "ExecutorSettings", "NodeHooks", "WorkerLost", "open_executor", "parse_ray_address"]
+__all__ = ["Executor", "ExecutorSettings", "HostedLost", "NodeHooks", "WorkerLost", "open_executor",
+           "parse_ray_address"]

@@ -21,6 +21,17 @@ class WorkerLost(SrlSweError):
     """An item's worker died on every attempt (its node lost, or the item itself kills it)."""
 
 
+class HostedLost(WorkerLost):
+    """A hosted object's worker died during a call: that call did not complete, and the object was
+    made anew by its factory on a worker that is alive, so whatever state it held is gone. The caller
+    redoes what it was doing with the object from its start (an env: its episode, from reset), at most
+    `max_attempts` times in all (the executor's, as for map's items)."""
+
+    def __init__(self, message: str, max_attempts: int):
+        super().__init__(message)
+        self.max_attempts = max_attempts
+
+
 @dataclass(frozen=True)
 class NodeHooks:
     """What the layers above do around the work on each node; every callable is picklable.
@@ -53,7 +64,8 @@ class Executor(Protocol):
 
     def host(self, factory: Callable[[], Any], count: int) -> list[Any]:
         """`count` long-lived objects made by factory() (envs, each with its warm container), one per
-        worker; their methods are called as the objects' own. They live until the executor closes."""
+        worker; their methods are called as the objects' own. They live until the executor closes.
+        A call whose worker dies raises HostedLost after the object was made anew elsewhere."""
         ...
 
     def abort(self) -> None:

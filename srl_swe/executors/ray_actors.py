@@ -1,27 +1,33 @@
 """The Ray executor: env workers are actors on nodes that offer the `docker` resource (one unit
-per worker), each a long-lived process that keeps its caches and warm containers between items.
+per worker), long-lived processes that keep their caches and warm containers between items. For
+map, a node's workers share one process (its seats: threads), so each node pays the start-up of
+Ray's worker and srl-swe's imports once, not once per worker; a hosted object has its own.
 
 The driver keeps the queue: an item goes to an idle worker; an item whose worker dies (its node
 lost) goes back to the front of the queue and a replacement worker is started wherever Ray finds
 room, so every key is yielded exactly once. Each new node is set up once, before its first item:
 `probe` on the node, `provide` on the driver, `install` on the node, then `reap` to clear what dead
-workers of an earlier run left there."""
+workers of an earlier run left there. A hosted object whose worker dies is made anew by its factory
+on a new worker, and the call in flight raises HostedLost (the caller redoes its work from the start)."""
 
 from __future__ import annotations
 
 import itertools
 import os
 import socket
+import threading
+import time
 from collections import Counter, deque
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from typing import Any
 
 from srl_swe.errors import ConfigError
-from srl_swe.executors.base import NodeHooks, WorkerLost
+from srl_swe.executors.base import HostedLost, NodeHooks, WorkerLost
 
 try:
     import ray
     import ray.exceptions
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 except ImportError as exc:  # only reached through --ray
     raise ConfigError("--ray needs Ray on this machine and on every node: pip install 'srl-swe[ray]'") from exc
 
@@ -31,9 +37,12 @@ HOOK_TIMEOUT = 600.0  # probe/install/reap/abort: an image load can take minutes
 LOOKAHEAD = 64  # queued keys a free worker looks through for one whose place its node holds
 
 
-@ray.remote(num_cpus=0, resources={RESOURCE: 1}, max_concurrency=2)
+@ray.remote(num_cpus=0)
 class EnvWorker:
-    """Two calls at once: one item, plus abort/reap while it runs."""
+    """A process on one node that holds `seats` workers (one `docker` unit each): that many items
+    run at once in its threads, sharing its imports, Docker client and policy as local threads do
+    (a process per worker costs each one Ray's and srl-swe's start-up), plus one call beside them
+    for abort/reap. A hosted object has a process of its own."""
 
     def __init__(self):
         self._fn: Callable[[Any], Any] | None = None
@@ -66,10 +75,13 @@ class EnvWorker:
 
 class Hosted:
     """An object living in a worker: calling one of its methods here runs it there and waits; reading
-    another attribute gives a copy of its value. A lost worker raises (an episode's state went with
-    it: the caller decides what to redo)."""
+    another attribute gives a copy of its value. When the worker dies during a call (its node lost),
+    the object is made anew by its factory on a new worker, and the call raises HostedLost: the state
+    it held went with the old one, so the caller decides what to redo."""
 
-    def __init__(self, actor):
+    def __init__(self, executor: RayExecutor, factory_ref, actor):
+        self._executor = executor
+        self._factory = factory_ref
         self._actor = actor
         self._methods: set[str] = set()
 
@@ -77,15 +89,39 @@ class Hosted:
         if name.startswith("_"):
             raise AttributeError(name)
         if name not in self._methods:
-            is_method, value = ray.get(self._actor.attribute.remote(name))
+            try:
+                is_method, value = self._get(name, lambda actor: actor.attribute.remote(name))
+            except HostedLost:
+                is_method, value = ray.get(self._actor.attribute.remote(name))
+                if is_method:  # the call to come was meant for the lost object's state
+                    raise
+                # a copy of a value (an env's settings): the fresh object's, as reading changes nothing
             if not is_method:
                 return value
             self._methods.add(name)
 
         def call(*args, **kwargs):
-            return ray.get(self._actor.invoke.remote(name, args, kwargs))
+            return self._get(name, lambda actor: actor.invoke.remote(name, args, kwargs))
 
         return call
+
+    def _get(self, name: str, send: Callable[[Any], Any]) -> Any:
+        lost = self._actor
+        try:
+            return ray.get(send(lost))
+        except ray.exceptions.RayActorError as exc:
+            self._actor = self._executor.replace(lost, self._factory)
+            raise HostedLost(f"The worker hosting this object was lost during {name}() ({type(exc).__name__}); a "
+                             "new one holds a fresh object: redo the work from its start.",
+                             self._executor.max_attempts) from exc
+
+    def close(self) -> None:
+        """A worker that is gone has nothing left to close: its containers are removed by a worker
+        that survives on its node (reap), or went with the node; no replacement is made to close it."""
+        try:
+            ray.get(self._actor.invoke.remote("close", (), {}))
+        except ray.exceptions.RayActorError:
+            self._executor.forget(self._actor)
 
 
 def take(queue: deque, node: str, placed: dict[str, set[str]], place: Callable[[Hashable], str] | None) -> Hashable:
@@ -100,6 +136,26 @@ def take(queue: deque, node: str, placed: dict[str, set[str]], place: Callable[[
     del queue[chosen]
     placed.setdefault(place(key), set()).add(node)
     return key
+
+
+def plan_seats(wanted: int, free: Mapping[str, float]) -> list[tuple[str | None, int]]:
+    """(node, seats) of the worker processes to start for `wanted` seats: one process a node, with as
+    many seats as the node has `docker` units free (the freest first); seats no node has room for
+    now get a process each, wherever Ray later finds room (None)."""
+    plan = []
+    for node, units in sorted(free.items(), key=lambda kv: -kv[1]):
+        seats = min(int(units), wanted)
+        if seats > 0:
+            plan.append((node, seats))
+            wanted -= seats
+    return plan + [(None, 1)] * wanted
+
+
+def free_units() -> dict[str, float]:
+    """Each alive node's free `docker` units now (a snapshot: other runs may take them first)."""
+    from ray._private.state import available_resources_per_node  # no public per-node view in Ray 2.x
+
+    return {node: res.get(RESOURCE, 0.0) for node, res in available_resources_per_node().items()}
 
 
 def connect(address: str, workers: int) -> bool:
@@ -120,6 +176,7 @@ class RayExecutor:
         self.hooks = hooks
         self.max_attempts = max_attempts
         self._live: dict[Any, str] = {}  # actor -> node id
+        self._seats: dict[Any, int] = {}  # actor -> the map items it runs at once (hosting actors: none)
         self._starting: dict[Any, Any] = {}  # where() ref -> actor not yet set up
         self._reaping: list = []
         self._start_failures = 0
@@ -133,6 +190,7 @@ class RayExecutor:
         self._payloads: dict[tuple[str, ...], Any] = {}
         self._fn_ref = None
         self._bound: set[Any] = set()
+        self._replacing = threading.Lock()
 
     def map(self, fn: Callable[[Any], Any], items: Mapping[Hashable, Any],
             place: Callable[[Hashable], str] | None = None) -> Iterator[tuple[Hashable, Any]]:
@@ -142,9 +200,9 @@ class RayExecutor:
         deaths: Counter = Counter()
         running: dict[Any, tuple[Any, Hashable]] = {}
         starting = self._starting
-        idle = list(self._live)
-        for _ in range(self.workers - len(idle)):
-            self._start(starting)
+        idle = [actor for actor, seats in self._seats.items() if actor in self._live for _ in range(seats)]
+        for node, seats in plan_seats(self.workers - sum(self._seats.values()), free_units()):
+            self._start(starting, node, seats)
         while queue or running:
             while idle and queue:
                 actor = idle.pop()
@@ -152,7 +210,7 @@ class RayExecutor:
                 self._bind(actor)
                 running[actor.run.remote(items[key])] = (actor, key)
             if not running and not starting:
-                self._start(starting)
+                self._start(starting, None, 1)
             ready, _ = ray.wait([*running, *starting], num_returns=1, timeout=None if running else START_TIMEOUT)
             if not ready:
                 raise WorkerLost(f"No worker started in {START_TIMEOUT:.0f} s: no node of the cluster has a free "
@@ -161,9 +219,9 @@ class RayExecutor:
             if ref in starting:
                 actor = starting.pop(ref)
                 if self._ready(actor, ref):
-                    idle.append(actor)
+                    idle += [actor] * self._seats[actor]
                 else:
-                    self._start(starting)
+                    self._start(starting, None, self._seats.pop(actor))
                 continue
             actor, key = running.pop(ref)
             try:
@@ -174,28 +232,69 @@ class RayExecutor:
                     raise WorkerLost(f"Item {key!r} lost its worker {deaths[key]} times (last: {type(exc).__name__}); "
                                      "check the nodes' memory and logs.") from exc
                 queue.appendleft(key)
-                self._lose(actor)
-                self._start(starting)
+                if actor in self._live:  # its other items come back lost too, and are requeued as they do
+                    idle[:] = [a for a in idle if a is not actor]
+                    seats = self._seats[actor]
+                    self._lose(actor)
+                    for node, k in plan_seats(seats, free_units()):
+                        self._start(starting, node, k)
                 continue
             idle.append(actor)
             yield key, result
 
     def host(self, factory: Callable[[], Any], count: int) -> list[Any]:
-        factory_ref, hosted = ray.put(factory), []
-        for _ in range(count):
-            actor = EnvWorker.remote()
-            where = actor.where.remote()
-            ready, _ = ray.wait([where], timeout=START_TIMEOUT)
-            if not ready or not self._ready(actor, where):
-                ray.kill(actor, no_restart=True)
-                raise WorkerLost(f"A worker to host {count} object(s) did not start in {START_TIMEOUT:.0f} s: no node "
-                                 f"has a free {RESOURCE!r} resource (one per object); add nodes or lower the count.")
-            ray.get(actor.host.remote(factory_ref))
-            hosted.append(Hosted(actor))
-        return hosted
+        factory_ref = ray.put(factory)
+        return [Hosted(self, factory_ref, actor) for actor in self._host_actors(factory_ref, count)]
 
-    def _start(self, starting: dict) -> None:
-        actor = EnvWorker.remote()
+    def replace(self, lost, factory_ref) -> Any:
+        """A new worker holding a fresh factory() object, for one whose worker died; callers may be
+        threads of their own (one per hosted object)."""
+        with self._replacing:
+            self._lose(lost)
+            return self._host_actors(factory_ref, 1)[0]
+
+    def forget(self, lost) -> None:
+        with self._replacing:
+            self._lose(lost)
+
+    def _host_actors(self, factory_ref, count: int) -> list:
+        """`count` workers started together, each node set up once, each holding factory()'s object."""
+        starting: dict[Any, Any] = {}
+        for _ in range(count):
+            self._start(starting)
+        actors, deadline = [], time.monotonic() + START_TIMEOUT
+        try:
+            while starting:
+                ready, _ = ray.wait(list(starting), num_returns=1, timeout=max(0.0, deadline - time.monotonic()))
+                if not ready:
+                    raise WorkerLost(f"{len(starting)} of {count} worker(s) to host an object did not start in "
+                                     f"{START_TIMEOUT:.0f} s: no node has a free {RESOURCE!r} resource (one per "
+                                     "object); add nodes or lower the count.")
+                actor = starting.pop(ready[0])
+                if self._ready(actor, ready[0]):
+                    actors.append(actor)
+                else:
+                    self._start(starting)
+            try:
+                ray.get([actor.host.remote(factory_ref) for actor in actors])
+            except ray.exceptions.RayActorError as exc:
+                raise WorkerLost(f"A worker died while it made its object ({type(exc).__name__}): its node was lost, "
+                                 "or making the object kills its process; check the nodes' memory and logs.") from exc
+        except BaseException:
+            for actor in [*starting.values(), *actors]:
+                self._live.pop(actor, None)
+                ray.kill(actor, no_restart=True)
+            raise
+        return actors
+
+    def _start(self, starting: dict, node: str | None = None, seats: int = 0) -> None:
+        """A worker process: `seats` map items at once (0: it hosts one object), placed on `node`
+        when it still has room there, else wherever it fits."""
+        where = "DEFAULT" if node is None else NodeAffinitySchedulingStrategy(node, soft=True)
+        actor = EnvWorker.options(resources={RESOURCE: max(seats, 1)}, max_concurrency=max(seats, 1) + 1,
+                                  scheduling_strategy=where).remote()
+        if seats:
+            self._seats[actor] = seats
         starting[actor.where.remote()] = actor
 
     def _ready(self, actor, where_ref) -> bool:
@@ -241,6 +340,7 @@ class RayExecutor:
         """The dead worker's containers stay on its node's engine if the engine outlived it: a
         survivor on each node removes containers whose owning process is gone."""
         self._live.pop(actor, None)
+        self._seats.pop(actor, None)
         self._bound.discard(actor)
         ray.kill(actor, no_restart=True)
         if self.hooks.reap is None:

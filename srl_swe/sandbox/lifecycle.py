@@ -87,11 +87,16 @@ def labelled(client, label: str) -> list[dict]:
 
 
 def remove(client, container_id: str) -> bool:
-    """Force-remove a container; False if it was already gone."""
+    """Force-remove a container; False if it was already gone, or another process is removing it
+    (prunes of several workers on one host race for the same leftovers)."""
     try:
         client.api.remove_container(container_id, force=True)
     except docker.errors.NotFound:
         return False
+    except docker.errors.APIError as exc:
+        if exc.status_code == 409 and "already in progress" in str(exc.explanation):
+            return False
+        raise
     return True
 
 

@@ -156,9 +156,10 @@ def validate_tasks(
     for failed in prebuilt.values():
         if on_done:
             on_done(failed)
-    check = functools.partial(validate_task, tasks_dir=absolute_tasks_dir(tasks_dir), timeout=timeout)
+    registry = absolute_tasks_dir(tasks_dir)
+    check = functools.partial(validate_task, tasks_dir=registry, timeout=timeout)
     todo = {s.instance_id: s for s in specs if s.instance_id not in prebuilt}
-    with open_executor(ExecutorSettings(workers=workers, ray=ray), node_hooks(ray)) as executor:
+    with open_executor(ExecutorSettings(workers=workers, ray=ray), node_hooks(ray, [registry])) as executor:
         for _task_id, result in executor.map(check, todo):
             results[result.task_id] = result
             if on_done:

@@ -79,9 +79,11 @@ def open_envs(cfg: RLVRConfig, stack: ExitStack, mode: str = "rlvr", count: int 
     from srl_swe.tasks.registry import absolute_tasks_dir
 
     count = count or cfg.group_size
-    executor = stack.enter_context(open_executor(ExecutorSettings(workers=count, ray=cfg.ray), node_hooks(cfg.ray)))
+    registry = absolute_tasks_dir(cfg.tasks_dir)
+    hooks = node_hooks(cfg.ray, [registry])
+    executor = stack.enter_context(open_executor(ExecutorSettings(workers=count, ray=cfg.ray), hooks))
     overrides = {**cfg.env_overrides, "mode": mode, "max_steps": cfg.max_turns}
-    make = partial(SWEEnv, tasks_dir=absolute_tasks_dir(cfg.tasks_dir), env_spec=cfg.env_spec, **overrides)
+    make = partial(SWEEnv, tasks_dir=registry, env_spec=cfg.env_spec, **overrides)
     envs = executor.host(make, count)
     for env in envs:
         stack.callback(env.close)

@@ -1,0 +1,49 @@
+"""What a Ray node is given before its first item (srl_swe.sandbox.nodes): the task registry,
+shipped from the driver when the node has no folder at its path, lands there whole, file for file;
+a node that has the path (or the images) is sent nothing."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from srl_swe.sandbox.images import find_base
+from srl_swe.sandbox.nodes import FOLDER, install, missing, node_hooks, provide
+from srl_swe.tasks.registry import default_tasks_dir, list_tasks
+
+pytestmark = pytest.mark.docker
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_a_node_without_the_registry_gets_it_whole_at_the_same_path(tmp_path):
+    registry = tmp_path / "registry"
+    for task in list_tasks()[:2]:
+        shutil.copytree(default_tasks_dir() / task, registry / task)
+    hooks = node_hooks("auto", [str(registry)])
+    assert find_base(), "the base image is built (srl-swe images build-base)"
+    assert hooks.probe() == [], "the driver's own machine lacks nothing"
+    payload = hooks.provide([FOLDER + str(registry)])
+    shipped = _files(registry)
+    registry.rename(tmp_path / "driver-copy")  # now this machine is a node without the registry
+    assert hooks.probe() == [FOLDER + str(registry)]
+    hooks.install(payload)
+    assert _files(registry) == shipped and list_tasks(str(registry)) == list_tasks()[:2]
+    assert hooks.probe() == []
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "no staging folder left"
+
+
+def test_a_copy_another_worker_put_in_place_first_is_kept(tmp_path):
+    source, target = tmp_path / "source", tmp_path / "target"
+    source.mkdir()
+    (source / "a.txt").write_text("driver's")
+    [(_name, data)] = provide([FOLDER + str(source)])
+    target.mkdir()
+    (target / "a.txt").write_text("theirs")
+    install([(FOLDER + str(target), data)])
+    assert (target / "a.txt").read_text() == "theirs"
+    assert missing([], [str(target), str(tmp_path / "absent")]) == [FOLDER + str(tmp_path / "absent")]
