@@ -1,12 +1,16 @@
-"""The sandbox on an engine named by DOCKER_HOST=tcp://..., as a remote one would be: here a TCP
-port forwarded to this machine's engine socket. Commands, files and warm resets work, and resets
-list changes through the engine (the container's layers are not on this host's file system)."""
+"""The sandbox on an engine named by DOCKER_HOST, as a remote one would be. tcp://: a TCP port
+forwarded to this machine's engine socket. ssh://: the system's `ssh` is a stand-in on PATH that
+runs what the real one would run on the remote host (`docker system dial-stdio`) here, so the
+stream goes through ssh's pipes exactly as over a real connection. Commands, files and warm resets
+work, and resets list changes through the engine (the container's layers are not on this host's
+file system)."""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -77,3 +81,32 @@ def test_sandbox_runs_and_resets_on_an_engine_named_by_docker_host(base_image):
     assert seen["kept"] == "/tmp\n1\n" and seen["before"] == "x\n"
     assert "No such file" in seen["after"] and seen["after"].rstrip().endswith("/testbed")
     assert seen["source"] == "engine" and seen["fallbacks"] == 0
+
+
+FAKE_SSH = """#!/bin/sh
+echo "$@" >> "{log}"
+while [ "$1" != "--" ]; do shift; done
+shift 2  # "--" and the host; what is left is the remote command
+DOCKER_HOST=unix://{socket} exec $@
+"""
+
+
+@pytest.mark.skipif(not os.path.exists(ENGINE_SOCKET) or not shutil.which("docker"),
+                    reason="needs the engine's socket and the docker CLI (its `system dial-stdio`)")
+def test_sandbox_runs_and_resets_over_ssh(base_image, tmp_path):
+    log = tmp_path / "ssh.log"
+    ssh = tmp_path / "bin" / "ssh"
+    ssh.parent.mkdir()
+    ssh.write_text(FAKE_SSH.format(log=log, socket=ENGINE_SOCKET))
+    ssh.chmod(0o755)
+    env = {**os.environ, "DOCKER_HOST": "ssh://agent@build-host:2200", "PYTHONPATH": str(ROOT),
+           "PATH": f"{ssh.parent}:{os.environ['PATH']}"}
+    done = subprocess.run([sys.executable, "-c", _SCRIPT], env=env, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr[-2000:]
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["url"] == "http+docker://ssh"
+    assert seen["kept"] == "/tmp\n1\n" and seen["before"] == "x\n"
+    assert "No such file" in seen["after"] and seen["after"].rstrip().endswith("/testbed")
+    assert seen["source"] == "engine" and seen["fallbacks"] == 0
+    calls = log.read_text().splitlines()
+    assert calls and all(c == "-l agent -p 2200 -- build-host docker system dial-stdio" for c in calls), calls[:3]

@@ -6,6 +6,7 @@ costs one write and a few reads on an open socket, instead of a new `docker exec
 
 from __future__ import annotations
 
+import os
 import select
 import shlex
 import struct
@@ -53,6 +54,36 @@ for __srl_p in /dev/shm/* /dev/shm/.[!.]*; do [ -e "$__srl_p" ] && rm -rf -- "$_
 echo "left:${{#__srl_pids[@]}}"; unset __srl_keep __srl_round __srl_pids __srl_p __srl_st"""
 
 
+def _raw_socket(stream):
+    """What to write to, select on and read from: the exec's socket, or, over `DOCKER_HOST=ssh://`
+    (docker-py's ssh client transport), the pipes of the ssh process that carries the stream."""
+    raw = getattr(stream, "_sock", stream)
+    return _SSHPipes(raw) if getattr(raw, "proc", None) is not None else raw
+
+
+class _SSHPipes:
+    """docker-py's SSHSocket is a socket object in name only: its bytes go through `ssh`'s stdin
+    and stdout, so select() needs stdout's descriptor, and a read must return what has arrived
+    (its own recv(n) blocks until n bytes). Nothing is left in stdout's buffer when the exec
+    starts: the shell prints only in answer to a command."""
+
+    def __init__(self, ssh_socket):
+        self._ssh = ssh_socket
+        self._out = ssh_socket.proc.stdout.fileno()
+
+    def fileno(self) -> int:
+        return self._out
+
+    def sendall(self, data: bytes) -> None:
+        self._ssh.sendall(data)
+
+    def recv(self, size: int) -> bytes:
+        return os.read(self._out, size)
+
+    def close(self) -> None:
+        self._ssh.close()
+
+
 class ShellSession:
     """A bash process inside a running container, reached through a raw exec socket."""
 
@@ -72,7 +103,7 @@ class ShellSession:
             environment=env,
         )["Id"]
         self._stream = api.exec_start(self._exec_id, socket=True)
-        self._sock = self._stream._sock
+        self._sock = _raw_socket(self._stream)
         self._pending = bytearray()
         reply = self.execute("echo $$", timeout=30)
         if reply.status != "done":
