@@ -57,13 +57,13 @@ def _render(value: Any) -> str:
     return json.dumps(value)
 
 
-def _spec(tool: dict[str, Any]) -> tuple[list[str], dict[str, dict], frozenset[str]]:
-    """A tool's required parameters, its properties, and those a string value passes unchanged
-    (typed string, no enum): read once per tool, not once per call."""
+def _spec(tool: dict[str, Any]) -> tuple[list[str], frozenset[str], dict[str, dict], frozenset[str]]:
+    """A tool's required parameters (as a list, in order, and as a set), its properties, and those a
+    string value passes unchanged (typed string, no enum): read once per tool, not once per call."""
     schema = tool["parameters"]
     properties = schema["properties"]
     plain = frozenset(k for k, spec in properties.items() if spec.get("type") == "string" and "enum" not in spec)
-    return schema["required"], schema["properties"], plain
+    return schema["required"], frozenset(schema["required"]), schema["properties"], plain
 
 
 _SPECS = {name: _spec(tool) for name, tool in TOOLS.items()}
@@ -72,11 +72,12 @@ _SPECS = {name: _spec(tool) for name, tool in TOOLS.items()}
 def make_action(name: str, arguments: dict[str, Any]) -> Action:
     """Validate a call against the tool schemas: known tool, required parameters, typed values."""
     name = canonical_name(name)
-    if name not in _SPECS:
+    spec = _SPECS.get(name)
+    if spec is None:
         raise FormatError(f"Unknown tool {name!r}. Available tools: {', '.join(TOOLS)}.")
-    required, properties, plain = _SPECS[name]
-    missing = [p for p in required if p not in arguments]
-    if missing:
+    required, required_set, properties, plain = spec
+    if not required_set <= arguments.keys():
+        missing = [p for p in required if p not in arguments]
         raise FormatError(f"Tool {name!r} is missing required parameter(s): {', '.join(missing)}.")
     if not arguments.keys() <= properties.keys():
         unknown = [k for k in arguments if k not in properties]
@@ -121,25 +122,28 @@ def parse(text: str) -> Parsed:
     if not isinstance(text, str):
         raise FormatError("The response must be text. " + EXPECTED)
     functions = _named(text, "<function=", "</function>")
-    tool_calls = _tagged(text, "<tool_call>", "</tool_call>")
+    tool_calls = tagged(text, "<tool_call>", "</tool_call>")
     if len(functions) + len(tool_calls) != 1:
         found = "no tool call" if not functions and not tool_calls else f"{len(functions) + len(tool_calls)} tool calls"
         raise FormatError(f"Found {found}. " + EXPECTED)
     if functions:
         name, body = functions[0]
-        action = make_action(name, {k: _strip_newline(v) for k, v in _named(body, "<parameter=", "</parameter>")})
+        # `<parameter=x>\nvalue\n</parameter>` and `<parameter=x>value</parameter>` mean the same: one newline at each
+        # edge is dropped.
+        action = make_action(name, {k: v.removeprefix("\n").removesuffix("\n")
+                                    for k, v in _named(body, "<parameter=", "</parameter>")})
         call_start = text.find("<function=")
     else:
         action = _from_json_call(tool_calls[0])
         call_start = text.find("<tool_call>")
-    thinking = _tagged(text, "<think>", "</think>", first=True)
+    thinking = tagged(text, "<think>", "</think>", first=True)
     thought = thinking[0].strip() if thinking else text[:call_start].strip()
     return Parsed(thought=thought, action=action)
 
 
 # The tags are found with str.find, not with a regex: a lazy `(.*?)` body costs the regex engine a step per character,
 # the costliest part of parsing a response.
-def _tagged(text: str, opening: str, closing: str, first: bool = False) -> list[str]:
+def tagged(text: str, opening: str, closing: str, first: bool = False) -> list[str]:
     """The bodies of `opening BODY closing`, what `re.findall(opening + "(.*?)" + closing, text, re.DOTALL)` gives
     (only the first with `first`)."""
     bodies: list[str] = []
@@ -172,13 +176,6 @@ def _named(text: str, opening: str, closing: str) -> list[tuple[str, str]]:
         pairs.append((head.group(1), text[head.end():end]))
         start = text.find(opening, end + len(closing))
     return pairs
-
-
-def _strip_newline(value: str) -> str:
-    """`<parameter=x>\\nvalue\\n</parameter>` and `<parameter=x>value</parameter>` mean the same."""
-    value = value.removeprefix("\n")
-    value = value.removesuffix("\n")
-    return value
 
 
 def _from_json_call(body: str) -> Action:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -51,17 +50,25 @@ def by_record(record: Any) -> str | None:
     messages = _messages(record)
     if messages is None:
         return None
-    if any(m.get("role") == "ai" for m in messages):
-        return "swe-agent"  # SWE-agent trajectory datasets: roles system / user / ai
-    votes = Counter(_turn_format(m) for m in messages if m.get("role") == "assistant")
-    votes.pop(None, None)
+    assistant = []  # one pass over the messages: their roles, and the assistant turns to vote with
+    for m in messages:
+        role = m["role"]
+        if role == "ai":
+            return "swe-agent"  # SWE-agent trajectory datasets: roles system / user / ai
+        if role == "assistant":
+            assistant.append(m)
+    votes: dict[str, int] = {}  # (a dict, not a Counter: one is made per record)
+    for m in assistant:
+        fmt = _turn_format(m)
+        if fmt is not None:
+            votes[fmt] = votes.get(fmt, 0) + 1
     if not votes:
         return "messages"
-    if votes["openhands"] and not votes["mini-swe-agent"]:
+    if votes.get("openhands") and not votes.get("mini-swe-agent"):
         return "openhands"  # OpenHands' tools are the distinctive ones; its finish/think turns are few
-    if votes["messages"] and not votes["swe-agent"]:
+    if votes.get("messages") and not votes.get("swe-agent"):
         return "messages"  # JSON tool calls read the same everywhere; text calls mixed in are read too
-    return votes.most_common(1)[0][0]
+    return max(votes, key=votes.__getitem__)  # the first of the most voted, as Counter.most_common gives
 
 
 def _turn_format(message: dict) -> str | None:
