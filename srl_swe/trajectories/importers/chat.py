@@ -14,7 +14,7 @@ from srl_swe.errors import FormatError
 from srl_swe.tools.actions import Action
 from srl_swe.trajectories.importers.common import text_of
 from srl_swe.trajectories.importers.report import ImportReport, Where
-from srl_swe.trajectories.schema import Step
+from srl_swe.trajectories.schema import Step, validate_step
 
 
 @dataclass
@@ -54,8 +54,7 @@ def chat_steps(
         role = message.get("role")
         if role == "assistant":
             if open_calls:
-                steps += [Step(thought=thought, action=call.action, observation="\n".join(observations))
-                          for thought, call, observations in open_calls]
+                steps += _closed(open_calls)
                 open_calls = []
             try:
                 turn = read_action(message)
@@ -70,11 +69,17 @@ def chat_steps(
             carried = ""
             open_calls = [[thought if k == 0 else "", call, []] for k, call in enumerate(turn.calls)]
         elif open_calls and (role == "user" or role == "tool"):
-            text = read_observation(text_of(message.get("content")))
+            content = message.get("content")
+            text = read_observation(content if type(content) is str else text_of(content))
             _match(open_calls, message.get("tool_call_id"))[2].append(text)
-    steps += [Step(thought=thought, action=call.action, observation="\n".join(observations))
-              for thought, call, observations in open_calls]
+    steps += _closed(open_calls)
     return steps
+
+
+def _closed(open_calls: list[list]) -> list[Step]:
+    """The steps of a turn's calls, once their observations are in."""
+    return [validate_step({"thought": thought, "action": call.action, "observation": "\n".join(observations)})
+            for thought, call, observations in open_calls]
 
 
 def _match(open_calls: list[list], call_id: str | None) -> list:

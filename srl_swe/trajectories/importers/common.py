@@ -10,7 +10,7 @@ from typing import Any
 from srl_swe.text import truncate_middle
 from srl_swe.tools.actions import Action, tagged
 from srl_swe.trajectories.importers.report import ImportReport, Where
-from srl_swe.trajectories.schema import Outcome, Step, Trajectory
+from srl_swe.trajectories.schema import Outcome, Step, Trajectory, validate_step
 
 # Observations are clipped again (to a few thousand characters) when prompts are rendered; this cap
 # only keeps a runaway `cat` of a binary file from making one JSONL line hundreds of megabytes.
@@ -168,4 +168,4 @@ def make_trajectory(
 
 
 def step(thought: str, action: Action, observation: str = "") -> Step:
-    return Step(thought=thought.strip(), action=action, observation=observation)
+    return validate_step({"thought": thought.strip(), "action": action, "observation": observation})

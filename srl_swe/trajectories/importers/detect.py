@@ -78,13 +78,12 @@ def _turn_format(message: dict) -> str | None:
         if names & _OPENHANDS_ONLY:
             return "openhands"
         return "swe-agent" if names & _SWE_AGENT_ONLY else "messages"
-    text = _text(message.get("content"))
+    content = message.get("content")
+    text = content if type(content) is str else _text(content)
     # Substring tests before each regex: most turns hold one mark, and scanning for the others costs.
-    functions = set(_FUNCTION.findall(text)) if "<function=" in text else set()
-    if functions & _OPENHANDS_ONLY:
-        return "openhands"
+    functions = _FUNCTION.findall(text) if "<function=" in text else None
     if functions:
-        return "swe-smith"
+        return "swe-smith" if _OPENHANDS_ONLY.isdisjoint(functions) else "openhands"
     if "<tool_call>" in text:
         return "messages"
     if ("```" in text or "<mswea_bash_command>" in text or "<bash_code>" in text) and _MINI_TEXT.search(text):
