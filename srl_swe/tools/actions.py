@@ -213,7 +213,7 @@ def tool_arguments(name: str, raw: Any) -> dict[str, Any]:
         return {}
     if isinstance(raw, str):
         try:
-            raw = json.loads(raw) if raw.strip() else {}
+            raw = json.loads(raw) if raw and not raw.isspace() else {}  # (not raw.strip(): that copies it)
         except json.JSONDecodeError as exc:
             raise FormatError(f"Arguments of {name!r} are not valid JSON ({exc.msg}).") from exc
     if not isinstance(raw, dict):

@@ -10,7 +10,7 @@ from typing import Any
 from srl_swe.text import truncate_middle
 from srl_swe.tools.actions import Action, tagged
 from srl_swe.trajectories.importers.report import ImportReport, Where
-from srl_swe.trajectories.schema import Outcome, Step, Trajectory, validate_step
+from srl_swe.trajectories.schema import Step, Trajectory, validate_step
 
 # Observations are clipped again (to a few thousand characters) when prompts are rendered; this cap
 # only keeps a runaway `cat` of a binary file from making one JSONL line hundreds of megabytes.
@@ -31,6 +31,9 @@ _ISSUE_TAGS = [
 _PR_PREFIX = "Consider the following PR description:"  # SWE-agent's <pr_description> may open with it
 # SWE-agent 0.x: "...Here's the issue text:\nISSUE:\n<issue>\n\nINSTRUCTIONS:\n..."
 _SWE_AGENT_0_ISSUE = re.compile(r"^ISSUE:\n(.*?)\n+INSTRUCTIONS:\n", re.S | re.M)
+
+
+_validate_trajectory = Trajectory.__pydantic_validator__.validate_python
 
 
 class SkipRecord(Exception):
@@ -157,14 +160,14 @@ def make_trajectory(
              for k, s in enumerate(steps)]
     if resolved is not None and not isinstance(resolved, bool):
         raise SkipRecord("bad record", f"'resolved' must be true or false, got {resolved!r}")
-    return Trajectory(
-        task_id=task_id,
-        problem_statement=problem,
-        steps=steps,
-        outcome=Outcome(resolved=resolved, diff=diff or ""),
-        source=source,
-        model=model if isinstance(model, str) else None,
-    )
+    return _validate_trajectory({  # (the validator itself: Trajectory.__init__ and Outcome's cost more than the checks)
+        "task_id": task_id,
+        "problem_statement": problem,
+        "steps": steps,
+        "outcome": {"resolved": resolved, "diff": diff or ""},
+        "source": source,
+        "model": model if isinstance(model, str) else None,
+    })
 
 
 def step(thought: str, action: Action, observation: str = "") -> Step:

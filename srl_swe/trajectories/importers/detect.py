@@ -48,15 +48,20 @@ def by_record(record: Any) -> str | None:
         if isinstance(history, list) and any(isinstance(m, dict) and "message_type" in m for m in history):
             return "swe-agent"
     messages = _messages(record)
-    if messages is None:
+    if not isinstance(messages, list) or not messages:
         return None
-    assistant = []  # one pass over the messages: their roles, and the assistant turns to vote with
+    # One pass over the messages: each must be an object with a role; the assistant turns vote.
+    ai, assistant = False, []
     for m in messages:
+        if not isinstance(m, dict) or "role" not in m:
+            return None
         role = m["role"]
         if role == "ai":
-            return "swe-agent"  # SWE-agent trajectory datasets: roles system / user / ai
-        if role == "assistant":
+            ai = True
+        elif role == "assistant":
             assistant.append(m)
+    if ai:
+        return "swe-agent"  # SWE-agent trajectory datasets: roles system / user / ai
     votes: dict[str, int] = {}  # (a dict, not a Counter: one is made per record)
     for m in assistant:
         fmt = _turn_format(m)
@@ -109,7 +114,8 @@ def _text(content: Any) -> str:
         return ""  # not a format's mark; the converter reports the bad content itself
 
 
-def _messages(record: Any) -> list[dict] | None:
+def _messages(record: Any) -> Any:
+    """The record's message list as given (by_record checks each message), or what stands in its place."""
     value = record
     if isinstance(record, dict):
         value = next((record[k] for k in ("messages", "conversations", "trajectory", "history") if k in record), None)
@@ -118,6 +124,4 @@ def _messages(record: Any) -> list[dict] | None:
             value = json.loads(value)
         except json.JSONDecodeError:
             return None
-    if isinstance(value, list) and value and all(isinstance(m, dict) and "role" in m for m in value):
-        return value
-    return None
+    return value
