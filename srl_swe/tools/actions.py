@@ -232,8 +232,8 @@ def parse_tool_calls(tool_calls: list[Any]) -> Action:
 
 
 def bash(command: str) -> Action:
-    return Action(name="bash", arguments={"command": command})
+    return _validate_action({"name": "bash", "arguments": {"command": command}})
 
 
 def submit() -> Action:
-    return Action(name="submit", arguments={})
+    return _validate_action({"name": "submit", "arguments": {}})
