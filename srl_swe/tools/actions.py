@@ -16,7 +16,6 @@ from srl_swe.tools.schemas import DEFAULT_TOOLS, TOOLS, canonical_name, paramete
 
 # The calls are `<function=NAME>BODY</function>`, `<parameter=NAME>VALUE</parameter>`, `<tool_call>BODY</tool_call>`
 # and `<think>TEXT</think>`: a name runs to the first `>` and holds no whitespace, a body to the first closing tag.
-
 EXPECTED = (
     "Expected exactly one tool call, e.g.\n<function=bash>\n<parameter=command>ls</parameter>\n</function>\n"
     f"Available tools: {', '.join(DEFAULT_TOOLS)}."
@@ -33,14 +32,14 @@ class Action(BaseModel):
 
 
 class Parsed(NamedTuple):
-    """A parsed response (a tuple, not a model: parse runs once per step of every imported trajectory, and a model's
-    validation cost as much as the parse)."""
+    """A parsed response (a tuple, not a model: parse runs once per step of every imported trajectory, and a model
+    cost a tenth of it)."""
 
     thought: str
     action: Action
 
 
-# Action.__init__'s keyword packing costs a third of making an action; the validator alone runs the same checks.
+# Action.__init__'s keyword packing costs a quarter of making an action; the validator alone runs the same checks.
 _validate_action = Action.__pydantic_validator__.validate_python
 
 

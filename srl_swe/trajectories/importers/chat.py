@@ -45,8 +45,8 @@ def chat_steps(
     report: ImportReport,
 ) -> list[Step]:
     steps: list[Step] = []
-    # The calls of the last assistant turn, each [thought, call, observations] (plain lists: this loop runs once
-    # per message of every record imported, and a dataclass per call cost a tenth of it).
+    # The calls of the last assistant turn, each [thought, call, observations] (plain lists, not an object per call:
+    # this loop runs once per message of every record imported).
     open_calls: list[list] = []
     carried = ""  # a thought from a turn with no action goes to the next action's thought
 

@@ -31,8 +31,6 @@ _ISSUE_TAGS = [
 _PR_PREFIX = "Consider the following PR description:"  # SWE-agent's <pr_description> may open with it
 # SWE-agent 0.x: "...Here's the issue text:\nISSUE:\n<issue>\n\nINSTRUCTIONS:\n..."
 _SWE_AGENT_0_ISSUE = re.compile(r"^ISSUE:\n(.*?)\n+INSTRUCTIONS:\n", re.S | re.M)
-
-
 _validate_trajectory = Trajectory.__pydantic_validator__.validate_python
 
 
