@@ -116,8 +116,9 @@ def main() -> None:
         size_mb = sum(p.stat().st_size for p in paths) / 1e6
         n_base, t_base, n_imp, t_imp, report, ratios = timed(paths, args.rounds)
         tracemalloc.start()
+        memory_report = ImportReport()  # one report for the whole set, as `data import` keeps
         for path in paths:
-            importing(path, ImportReport())
+            importing(path, memory_report)
         peak_mb = tracemalloc.get_traced_memory()[1] / 1e6
         tracemalloc.stop()
     base_rate, imp_rate = n_base / t_base, n_imp / t_imp
