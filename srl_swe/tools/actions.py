@@ -7,8 +7,7 @@ an optional `<think>...</think>` (or free text) before it. Anything else raises 
 from __future__ import annotations
 
 import json
-import re
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -17,8 +16,6 @@ from srl_swe.tools.schemas import DEFAULT_TOOLS, TOOLS, canonical_name, paramete
 
 # The calls are `<function=NAME>BODY</function>`, `<parameter=NAME>VALUE</parameter>`, `<tool_call>BODY</tool_call>`
 # and `<think>TEXT</think>`: a name runs to the first `>` and holds no whitespace, a body to the first closing tag.
-_NAME = re.compile(r"([^>\s]+)>")
-
 EXPECTED = (
     "Expected exactly one tool call, e.g.\n<function=bash>\n<parameter=command>ls</parameter>\n</function>\n"
     f"Available tools: {', '.join(DEFAULT_TOOLS)}."
@@ -34,9 +31,16 @@ class Action(BaseModel):
     arguments: dict[str, Any] = Field(default_factory=dict)
 
 
-class Parsed(BaseModel):
+class Parsed(NamedTuple):
+    """A parsed response (a tuple, not a model: parse runs once per step of every imported trajectory, and a model
+    cost a tenth of it)."""
+
     thought: str
     action: Action
+
+
+# Action.__init__'s keyword packing costs a quarter of making an action; the validator alone runs the same checks.
+_validate_action = Action.__pydantic_validator__.validate_python
 
 
 def canonical(action: Action) -> str:
@@ -57,13 +61,13 @@ def _render(value: Any) -> str:
     return json.dumps(value)
 
 
-def _spec(tool: dict[str, Any]) -> tuple[list[str], dict[str, dict], frozenset[str]]:
-    """A tool's required parameters, its properties, and those a string value passes unchanged
-    (typed string, no enum): read once per tool, not once per call."""
+def _spec(tool: dict[str, Any]) -> tuple[list[str], frozenset[str], dict[str, dict], frozenset[str]]:
+    """A tool's required parameters (as a list, in order, and as a set), its properties, and those a
+    string value passes unchanged (typed string, no enum): read once per tool, not once per call."""
     schema = tool["parameters"]
     properties = schema["properties"]
     plain = frozenset(k for k, spec in properties.items() if spec.get("type") == "string" and "enum" not in spec)
-    return schema["required"], schema["properties"], plain
+    return schema["required"], frozenset(schema["required"]), schema["properties"], plain
 
 
 _SPECS = {name: _spec(tool) for name, tool in TOOLS.items()}
@@ -72,11 +76,12 @@ _SPECS = {name: _spec(tool) for name, tool in TOOLS.items()}
 def make_action(name: str, arguments: dict[str, Any]) -> Action:
     """Validate a call against the tool schemas: known tool, required parameters, typed values."""
     name = canonical_name(name)
-    if name not in _SPECS:
+    spec = _SPECS.get(name)
+    if spec is None:
         raise FormatError(f"Unknown tool {name!r}. Available tools: {', '.join(TOOLS)}.")
-    required, properties, plain = _SPECS[name]
-    missing = [p for p in required if p not in arguments]
-    if missing:
+    required, required_set, properties, plain = spec
+    if not required_set <= arguments.keys():
+        missing = [p for p in required if p not in arguments]
         raise FormatError(f"Tool {name!r} is missing required parameter(s): {', '.join(missing)}.")
     if not arguments.keys() <= properties.keys():
         unknown = [k for k in arguments if k not in properties]
@@ -86,7 +91,7 @@ def make_action(name: str, arguments: dict[str, Any]) -> Action:
         )
     typed = {k: v if type(v) is str and k in plain else _coerce(name, k, v, properties[k])
              for k, v in arguments.items()}
-    return Action(name=name, arguments=typed)
+    return _validate_action({"name": name, "arguments": typed})
 
 
 def _coerce(tool: str, key: str, value: Any, spec: dict) -> Any:
@@ -120,26 +125,30 @@ def parse(text: str) -> Parsed:
     tool call, more than one, or a malformed one."""
     if not isinstance(text, str):
         raise FormatError("The response must be text. " + EXPECTED)
+    # (The `in` tests skip a call where the tag is absent, as it mostly is: parse runs per imported step.)
     functions = _named(text, "<function=", "</function>")
-    tool_calls = _tagged(text, "<tool_call>", "</tool_call>")
+    tool_calls = tagged(text, "<tool_call>", "</tool_call>") if "<tool_call>" in text else []
     if len(functions) + len(tool_calls) != 1:
         found = "no tool call" if not functions and not tool_calls else f"{len(functions) + len(tool_calls)} tool calls"
         raise FormatError(f"Found {found}. " + EXPECTED)
     if functions:
         name, body = functions[0]
-        action = make_action(name, {k: _strip_newline(v) for k, v in _named(body, "<parameter=", "</parameter>")})
+        # `<parameter=x>\nvalue\n</parameter>` and `<parameter=x>value</parameter>` mean the same: one newline at each
+        # edge is dropped.
+        action = make_action(name, {k: v.removeprefix("\n").removesuffix("\n")
+                                    for k, v in _named(body, "<parameter=", "</parameter>")})
         call_start = text.find("<function=")
     else:
         action = _from_json_call(tool_calls[0])
         call_start = text.find("<tool_call>")
-    thinking = _tagged(text, "<think>", "</think>", first=True)
+    thinking = tagged(text, "<think>", "</think>", first=True) if "<think>" in text else None
     thought = thinking[0].strip() if thinking else text[:call_start].strip()
     return Parsed(thought=thought, action=action)
 
 
 # The tags are found with str.find, not with a regex: a lazy `(.*?)` body costs the regex engine a step per character,
 # the costliest part of parsing a response.
-def _tagged(text: str, opening: str, closing: str, first: bool = False) -> list[str]:
+def tagged(text: str, opening: str, closing: str, first: bool = False) -> list[str]:
     """The bodies of `opening BODY closing`, what `re.findall(opening + "(.*?)" + closing, text, re.DOTALL)` gives
     (only the first with `first`)."""
     bodies: list[str] = []
@@ -162,23 +171,20 @@ def _named(text: str, opening: str, closing: str) -> list[tuple[str, str]]:
     pairs: list[tuple[str, str]] = []
     start = text.find(opening)
     while start >= 0:
-        head = _NAME.match(text, start + len(opening))
-        if head is None:  # not a call at this opening; the next one may be
-            start = text.find(opening, start + 1)
+        name_start = start + len(opening)
+        name_end = text.find(">", name_start)
+        if name_end < 0:
+            break  # no `>` after this opening, so none after a later one either
+        name = text[name_start:name_end]
+        if not name or name.split() != [name]:  # empty or holds whitespace (str.split's is the regex's `\s`)
+            start = text.find(opening, start + 1)  # not a call at this opening; the next one may be
             continue
-        end = text.find(closing, head.end())
+        end = text.find(closing, name_end + 1)
         if end < 0:
             break  # a later opening's name ends at this `>` or after it: no closing tag follows it either
-        pairs.append((head.group(1), text[head.end():end]))
+        pairs.append((name, text[name_end + 1:end]))
         start = text.find(opening, end + len(closing))
     return pairs
-
-
-def _strip_newline(value: str) -> str:
-    """`<parameter=x>\\nvalue\\n</parameter>` and `<parameter=x>value</parameter>` mean the same."""
-    value = value.removeprefix("\n")
-    value = value.removesuffix("\n")
-    return value
 
 
 def _from_json_call(body: str) -> Action:
@@ -206,7 +212,7 @@ def tool_arguments(name: str, raw: Any) -> dict[str, Any]:
         return {}
     if isinstance(raw, str):
         try:
-            raw = json.loads(raw) if raw.strip() else {}
+            raw = json.loads(raw) if raw and not raw.isspace() else {}  # (not raw.strip(): that copies it)
         except json.JSONDecodeError as exc:
             raise FormatError(f"Arguments of {name!r} are not valid JSON ({exc.msg}).") from exc
     if not isinstance(raw, dict):
@@ -225,8 +231,8 @@ def parse_tool_calls(tool_calls: list[Any]) -> Action:
 
 
 def bash(command: str) -> Action:
-    return Action(name="bash", arguments={"command": command})
+    return _validate_action({"name": "bash", "arguments": {"command": command}})
 
 
 def submit() -> Action:
-    return Action(name="submit", arguments={})
+    return _validate_action({"name": "submit", "arguments": {}})

@@ -27,6 +27,11 @@ class Step(BaseModel):
         return canonical(self.action)
 
 
+# Step.__init__'s keyword packing costs a quarter of making a step, and import makes one per expert step: importers
+# call the validator itself, which runs the same checks.
+validate_step = Step.__pydantic_validator__.validate_python
+
+
 class Outcome(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

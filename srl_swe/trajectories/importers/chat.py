@@ -8,13 +8,13 @@ which never ran) is left out with its feedback message, and counted in the repor
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from srl_swe.errors import FormatError
 from srl_swe.tools.actions import Action
 from srl_swe.trajectories.importers.common import text_of
 from srl_swe.trajectories.importers.report import ImportReport, Where
-from srl_swe.trajectories.schema import Step
+from srl_swe.trajectories.schema import Step, validate_step
 
 
 @dataclass
@@ -37,13 +37,6 @@ ActionReader = Callable[[dict], Turn]
 ObservationReader = Callable[[str], str]
 
 
-@dataclass
-class _Open:
-    thought: str
-    call: Call
-    observations: list[str] = field(default_factory=list)
-
-
 def chat_steps(
     messages: list[dict],
     read_action: ActionReader,
@@ -52,19 +45,17 @@ def chat_steps(
     report: ImportReport,
 ) -> list[Step]:
     steps: list[Step] = []
-    open_calls: list[_Open] = []
+    # The calls of the last assistant turn, each [thought, call, observations] (plain lists, not an object per call:
+    # this loop runs once per message of every record imported).
+    open_calls: list[list] = []
     carried = ""  # a thought from a turn with no action goes to the next action's thought
-
-    def close() -> None:
-        steps.extend(
-            Step(thought=o.thought, action=o.call.action, observation="\n".join(o.observations)) for o in open_calls
-        )
-        open_calls.clear()
 
     for index, message in enumerate(messages):
         role = message.get("role")
         if role == "assistant":
-            close()
+            if open_calls:
+                steps += _closed(open_calls)
+                open_calls = []
             try:
                 turn = read_action(message)
             except FormatError as exc:
@@ -76,19 +67,28 @@ def chat_steps(
                 carried = thought
                 continue
             carried = ""
-            open_calls.extend(_Open(thought if k == 0 else "", call) for k, call in enumerate(turn.calls))
-        elif role in ("user", "tool") and open_calls:
-            text = read_observation(text_of(message.get("content")))
-            target = _match(open_calls, message.get("tool_call_id"))
-            target.observations.append(text)
-    close()
+            open_calls = [[thought if k == 0 else "", call, []] for k, call in enumerate(turn.calls)]
+        elif open_calls and (role == "user" or role == "tool"):
+            content = message.get("content")
+            text = read_observation(content if type(content) is str else text_of(content))
+            _match(open_calls, message.get("tool_call_id"))[2].append(text)
+    steps += _closed(open_calls)
     return steps
 
 
-def _match(open_calls: list[_Open], call_id: str | None) -> _Open:
+def _closed(open_calls: list[list]) -> list[Step]:
+    """The steps of a turn's calls, once their observations are in."""
+    return [validate_step({"thought": thought, "action": call.action, "observation": "\n".join(observations)})
+            for thought, call, observations in open_calls]
+
+
+def _match(open_calls: list[list], call_id: str | None) -> list:
     """The call a tool message answers: by id when given, else the first still without output."""
     if call_id:
         for item in open_calls:
-            if item.call.call_id == call_id:
+            if item[1].call_id == call_id:
                 return item
-    return next((o for o in open_calls if not o.observations), open_calls[-1])
+    for item in open_calls:
+        if not item[2]:
+            return item
+    return open_calls[-1]

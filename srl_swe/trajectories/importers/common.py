@@ -8,26 +8,30 @@ import re
 from typing import Any
 
 from srl_swe.text import truncate_middle
-from srl_swe.tools.actions import Action
+from srl_swe.tools.actions import Action, tagged
 from srl_swe.trajectories.importers.report import ImportReport, Where
-from srl_swe.trajectories.schema import Outcome, Step, Trajectory
+from srl_swe.trajectories.schema import Step, Trajectory, validate_step
 
 # Observations are clipped again (to a few thousand characters) when prompts are rendered; this cap
 # only keeps a runaway `cat` of a binary file from making one JSONL line hundreds of megabytes.
 MAX_OBSERVATION_CHARS = 100_000
 _MARKER_ROOM = 64  # truncate_middle's "[... N characters omitted ...]" line fits in this
 
-# OpenHands' text mode puts a worked example before the task in its first user message.
-_OPENHANDS_EXAMPLE = re.compile(
-    r"^.*?-+ NEW TASK DESCRIPTION -+\n(.*?)(?:\n-+ END OF NEW TASK DESCRIPTION -+.*)?$", re.S)
+# OpenHands' text mode puts a worked example before the task in its first user message, between
+# `--- NEW TASK DESCRIPTION ---` and `--- END OF NEW TASK DESCRIPTION ---` lines.
+_NEW_TASK = " NEW TASK DESCRIPTION -"
+_END_OF_TASK = " END OF NEW TASK DESCRIPTION -"
+# The tags an issue is put in (found with str.find: a regex's lazy body costs a step per character).
 _ISSUE_TAGS = [
-    re.compile(r"<pr_description>\s*(?:Consider the following PR description:\s*)?(.*?)\s*</pr_description>", re.S),
-    re.compile(r"<issue>\s*(.*?)\s*</issue>", re.S),
-    re.compile(r"<problem_statement>\s*(.*?)\s*</problem_statement>", re.S),
-    re.compile(r"<issue_description>\s*(.*?)\s*</issue_description>", re.S),
-    # SWE-agent 0.x: "...Here's the issue text:\nISSUE:\n<issue>\n\nINSTRUCTIONS:\n..."
-    re.compile(r"^ISSUE:\n(.*?)\n+INSTRUCTIONS:\n", re.S | re.M),
+    ("<pr_description>", "</pr_description>"),
+    ("<issue>", "</issue>"),
+    ("<problem_statement>", "</problem_statement>"),
+    ("<issue_description>", "</issue_description>"),
 ]
+_PR_PREFIX = "Consider the following PR description:"  # SWE-agent's <pr_description> may open with it
+# SWE-agent 0.x: "...Here's the issue text:\nISSUE:\n<issue>\n\nINSTRUCTIONS:\n..."
+_SWE_AGENT_0_ISSUE = re.compile(r"^ISSUE:\n(.*?)\n+INSTRUCTIONS:\n", re.S | re.M)
+_validate_trajectory = Trajectory.__pydantic_validator__.validate_python
 
 
 class SkipRecord(Exception):
@@ -68,15 +72,43 @@ def problem_from_messages(messages: list[dict]) -> str:
     """The issue: the first user message, inside a known tag when it has one."""
     # SWE-agent marks the demonstration it puts before the task with `is_demo`.
     first = next((text_of(m.get("content")) for m in messages if m.get("role") == "user" and not m.get("is_demo")), "")
-    # The substring test first: the pattern's leading `.*?` scans a whole message that holds no example.
-    example = _OPENHANDS_EXAMPLE.match(first) if "- NEW TASK DESCRIPTION -" in first else None
-    if example:
-        first = example.group(1)
-    for pattern in _ISSUE_TAGS:
-        match = pattern.search(first)
-        if match:
-            return match.group(1).strip()
-    return first.strip()
+    task = new_task(first)
+    if task is not None:
+        first = task
+    for opening, closing in _ISSUE_TAGS:
+        body = tagged(first, opening, closing, first=True)
+        if body:
+            return body[0].lstrip().removeprefix(_PR_PREFIX).strip() if opening == "<pr_description>" \
+                else body[0].strip()
+    match = _SWE_AGENT_0_ISSUE.search(first) if "INSTRUCTIONS:\n" in first else None
+    return match.group(1).strip() if match else first.strip()
+
+
+def new_task(text: str) -> str | None:
+    """The text after OpenHands' `--- NEW TASK DESCRIPTION ---` line up to its `--- END OF NEW TASK
+    DESCRIPTION ---` line (or the end), else None: what
+    `re.match(r"^.*?-+ NEW TASK DESCRIPTION -+\\n(.*?)(?:\\n-+ END OF NEW TASK DESCRIPTION -+.*)?$", text, re.S)`
+    gives, found with str.find (that pattern's lazy scan cost ~90 us per KB, the most of an OpenHands import)."""
+    at = text.find(_NEW_TASK)
+    while at >= 0:  # the marker's line: dashes, the words, dashes, a newline
+        start = at + len(_NEW_TASK)
+        while start < len(text) and text[start] == "-":
+            start += 1
+        if at > 0 and text[at - 1] == "-" and text.startswith("\n", start):
+            break
+        at = text.find(_NEW_TASK, at + 1)
+    else:
+        return None
+    start += 1
+    end = text.find(_END_OF_TASK, start)
+    while end >= 0:  # the task ends at the first `\n---- END OF ...-` after it
+        dashes = end
+        while dashes > start and text[dashes - 1] == "-":
+            dashes -= 1
+        if dashes < end and dashes > start and text[dashes - 1] == "\n":
+            return text[start:dashes - 1]
+        end = text.find(_END_OF_TASK, end + 1)
+    return text[start:-1] if text.endswith("\n") and len(text) > start else text[start:]
 
 
 def task_id_of(record: Any, where: Where) -> str:
@@ -126,15 +158,15 @@ def make_trajectory(
              for k, s in enumerate(steps)]
     if resolved is not None and not isinstance(resolved, bool):
         raise SkipRecord("bad record", f"'resolved' must be true or false, got {resolved!r}")
-    return Trajectory(
-        task_id=task_id,
-        problem_statement=problem,
-        steps=steps,
-        outcome=Outcome(resolved=resolved, diff=diff or ""),
-        source=source,
-        model=model if isinstance(model, str) else None,
-    )
+    return _validate_trajectory({  # (the validator itself: Trajectory.__init__ and Outcome's cost more than the checks)
+        "task_id": task_id,
+        "problem_statement": problem,
+        "steps": steps,
+        "outcome": {"resolved": resolved, "diff": diff or ""},
+        "source": source,
+        "model": model if isinstance(model, str) else None,
+    })
 
 
 def step(thought: str, action: Action, observation: str = "") -> Step:
-    return Step(thought=thought.strip(), action=action, observation=observation)
+    return validate_step({"thought": thought.strip(), "action": action, "observation": observation})

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -49,19 +48,32 @@ def by_record(record: Any) -> str | None:
         if isinstance(history, list) and any(isinstance(m, dict) and "message_type" in m for m in history):
             return "swe-agent"
     messages = _messages(record)
-    if messages is None:
+    if not isinstance(messages, list) or not messages:
         return None
-    if any(m.get("role") == "ai" for m in messages):
+    # One pass over the messages: each must be an object with a role; the assistant turns vote.
+    ai, assistant = False, []
+    for m in messages:
+        if not isinstance(m, dict) or "role" not in m:
+            return None
+        role = m["role"]
+        if role == "ai":
+            ai = True
+        elif role == "assistant":
+            assistant.append(m)
+    if ai:
         return "swe-agent"  # SWE-agent trajectory datasets: roles system / user / ai
-    votes = Counter(_turn_format(m) for m in messages if m.get("role") == "assistant")
-    votes.pop(None, None)
+    votes: dict[str, int] = {}  # (a dict, not a Counter: one is made per record)
+    for m in assistant:
+        fmt = _turn_format(m)
+        if fmt is not None:
+            votes[fmt] = votes.get(fmt, 0) + 1
     if not votes:
         return "messages"
-    if votes["openhands"] and not votes["mini-swe-agent"]:
+    if votes.get("openhands") and not votes.get("mini-swe-agent"):
         return "openhands"  # OpenHands' tools are the distinctive ones; its finish/think turns are few
-    if votes["messages"] and not votes["swe-agent"]:
+    if votes.get("messages") and not votes.get("swe-agent"):
         return "messages"  # JSON tool calls read the same everywhere; text calls mixed in are read too
-    return votes.most_common(1)[0][0]
+    return max(votes, key=votes.__getitem__)  # the first of the most voted, as Counter.most_common gives
 
 
 def _turn_format(message: dict) -> str | None:
@@ -71,13 +83,12 @@ def _turn_format(message: dict) -> str | None:
         if names & _OPENHANDS_ONLY:
             return "openhands"
         return "swe-agent" if names & _SWE_AGENT_ONLY else "messages"
-    text = _text(message.get("content"))
+    content = message.get("content")
+    text = content if type(content) is str else _text(content)
     # Substring tests before each regex: most turns hold one mark, and scanning for the others costs.
-    functions = set(_FUNCTION.findall(text)) if "<function=" in text else set()
-    if functions & _OPENHANDS_ONLY:
-        return "openhands"
+    functions = _FUNCTION.findall(text) if "<function=" in text else None
     if functions:
-        return "swe-smith"
+        return "swe-smith" if _OPENHANDS_ONLY.isdisjoint(functions) else "openhands"
     if "<tool_call>" in text:
         return "messages"
     if ("```" in text or "<mswea_bash_command>" in text or "<bash_code>" in text) and _MINI_TEXT.search(text):
@@ -103,7 +114,8 @@ def _text(content: Any) -> str:
         return ""  # not a format's mark; the converter reports the bad content itself
 
 
-def _messages(record: Any) -> list[dict] | None:
+def _messages(record: Any) -> Any:
+    """The record's message list as given (by_record checks each message), or what stands in its place."""
     value = record
     if isinstance(record, dict):
         value = next((record[k] for k in ("messages", "conversations", "trajectory", "history") if k in record), None)
@@ -112,6 +124,4 @@ def _messages(record: Any) -> list[dict] | None:
             value = json.loads(value)
         except json.JSONDecodeError:
             return None
-    if isinstance(value, list) and value and all(isinstance(m, dict) and "role" in m for m in value):
-        return value
-    return None
+    return value

@@ -25,6 +25,7 @@ MESSAGE_KEYS = ("messages", "conversations", "trajectory", "history")
 
 # Observation wrappers that agents put around tool output (SWE-agent / srl-swe, OpenHands text mode).
 _OBSERVATION_PREFIX = re.compile(r"^(?:OBSERVATION:\s*\n|EXECUTION RESULT of \[[\w.-]+\]:\s*\n)")
+_WRAPPERS = ("OBSERVATION:", "EXECUTION RESULT of [")
 
 
 def read_action(message: dict) -> Turn:
@@ -39,7 +40,8 @@ def read_action(message: dict) -> Turn:
 
 
 def read_observation(text: str) -> str:
-    return _OBSERVATION_PREFIX.sub("", text, count=1)
+    # The prefix test first: a `tool` message has no wrapper, and the substitution's call costs more than the test.
+    return _OBSERVATION_PREFIX.sub("", text, count=1) if text.startswith(_WRAPPERS) else text
 
 
 def resolved_of(record: Any) -> bool | None:

@@ -118,11 +118,14 @@ def normalize(messages: list[Any]) -> list[dict]:
     for index, message in enumerate(messages):
         if not isinstance(message, dict):
             raise SkipRecord("bad record", f"message {index} is a {type(message).__name__}, expected an object")
-        if "content" not in message and "text" in message:
-            message = {**message, "content": message["text"]}
-        if message.get("role") == "ai":
-            message = {**message, "role": "assistant"}
-        if message.get("role") not in ("system", "user", "assistant", "tool"):
+        role = message.get("role")
+        if role == "ai" or ("content" not in message and "text" in message):
+            message = dict(message)  # one copy for both changes (the caller's record stays as read)
+            if "content" not in message and "text" in message:
+                message["content"] = message["text"]
+            if role == "ai":
+                message["role"] = role = "assistant"
+        if role not in ("system", "user", "assistant", "tool"):
             raise SkipRecord("bad record", f"message {index} has role {message.get('role')!r}; expected system, user, "
                              "assistant (or ai) or tool")
         out.append(message)
