@@ -5,6 +5,7 @@ JSON array; gz and globs; import -> export -> import identity; --strict."""
 from __future__ import annotations
 
 import gzip
+import json
 import shutil
 
 import pytest
@@ -132,3 +133,17 @@ def test_build_takes_several_files_after_one_flag(tmp_path):
     assert "train 5, validation 13 instances from 2 trajectories" in text
     stray = CliRunner().invoke(app, ["data", "build", "stray.json", "--out", str(tmp_path / "e")])
     assert stray.exit_code == 1 and "go after --trajectories" in stray.output
+
+
+def test_a_tool_call_whose_function_is_not_an_object_is_reported_not_raised(tmp_path):
+    bad = {"messages": [{"role": "user", "content": "Fix it."},
+                        {"role": "assistant", "content": "", "tool_calls": [{"function": "bash"}]}]}
+    good = {"messages": [{"role": "user", "content": "Fix it."},
+                         {"role": "assistant", "content": "", "tool_calls": [
+                             {"function": {"name": "bash", "arguments": json.dumps({"command": "ls"})}}]}]}
+    path = tmp_path / "mixed.jsonl"
+    path.write_text(json.dumps(bad) + "\n" + json.dumps(good) + "\n")
+    trajectories, report = import_paths([path])
+    assert [len(t.steps) for t in trajectories] == [1]
+    assert [(e.kind, e.where.line) for e in report.skipped] == [("no steps", 1)]
+    assert "needs a 'name'" in report.dropped[0].detail

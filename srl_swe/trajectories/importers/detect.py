@@ -78,7 +78,9 @@ def by_record(record: Any) -> str | None:
 
 def _turn_format(message: dict) -> str | None:
     calls = message.get("tool_calls")
-    names = {str((c.get("function") or {}).get("name")) for c in calls if isinstance(c, dict)} if calls else None
+    # a malformed call (function not an object) votes "messages": its importer names what is wrong
+    names = {str(f.get("name")) if isinstance(f := c.get("function"), dict) else "None"
+             for c in calls if isinstance(c, dict)} if calls else None
     if names:
         if names & _OPENHANDS_ONLY:
             return "openhands"
