@@ -19,7 +19,7 @@ ALPHABETS = ("ab", "abcdefgh \n", "def return self x y z ()[]:=\n ", "a\u00e9\U0
 
 def native():
     module = similarity._native()
-    if module is None and shutil.which(sysconfig.get_config_var("CC").split()[0] or "cc"):
+    if module is None and shutil.which((sysconfig.get_config_var("CC") or "cc").split()[0]):
         pytest.fail("A C compiler is here but srl_swe/srl/_matcher.c was not built: `pip install -e .` builds it.")
     if module is None:
         pytest.skip("no C compiler: the C matcher is optional")
