@@ -149,9 +149,10 @@ def record_scripted_experts(
     from srl_swe.sandbox.nodes import node_hooks
     from srl_swe.tasks.registry import absolute_tasks_dir
 
-    play = functools.partial(_script_or_error, tasks_dir=absolute_tasks_dir(tasks_dir), step_timeout=step_timeout)
+    registry = absolute_tasks_dir(tasks_dir)
+    play = functools.partial(_script_or_error, tasks_dir=registry, step_timeout=step_timeout)
     results: dict[str, ScriptedResult] = {}
-    with open_executor(ExecutorSettings(workers=workers, ray=ray), node_hooks(ray)) as executor:
+    with open_executor(ExecutorSettings(workers=workers, ray=ray), node_hooks(ray, [registry])) as executor:
         for task_id, result in executor.map(play, {s.instance_id: s.instance_id for s in specs}):
             if result.resolved and result.trajectory is not None:
                 save_scripted(result.trajectory, tasks_dir)

@@ -70,14 +70,31 @@ def _native():
 
 
 @functools.cache
-def _matcher(method: str):
-    """The SequenceMatcher class for `method`, or None for the C extension (no class: it scores a
-    group at once)."""
+def _scorer(method: str) -> Callable[[str, Sequence[str]], list[float]]:
+    """scorer(expert, actions) -> ratio(action, expert) for each action, by `method`: the C
+    extension's own, or a loop of a SequenceMatcher that indexes the expert once."""
     if method == "native" or (method == "exact" and _native() is not None):
         if _native() is None:
             raise ImportError("srl-swe's C matcher was not built (no C compiler at install): reinstall with one, "
                               "or use method='cdifflib' or 'difflib' (the same ratios).")
-        return None
+        return _native().ratios_to
+    return functools.partial(_matcher_ratios, _matcher(method))
+
+
+def _matcher_ratios(cls, expert: str, actions: Sequence[str]) -> list[float]:
+    matcher = cls(None, "", expert)
+    scores = []
+    for action in actions:
+        if not action:
+            scores.append(0.0)
+            continue
+        matcher.set_seq1(action)
+        scores.append(matcher.ratio())
+    return scores
+
+
+def _matcher(method: str):
+    """The SequenceMatcher class of a method without the C extension."""
     if method == "difflib":
         return difflib.SequenceMatcher
     if method in ("cdifflib", "exact"):
@@ -106,18 +123,7 @@ def ratios_to(expert: str, actions: Sequence[str], method: Method = "exact") -> 
     once and reuses the index for every action: a GRPO group shares one expert action."""
     if not expert:  # difflib's own values, without building a matcher
         return [1.0 if not a else 0.0 for a in actions]
-    cls = _matcher(method)
-    if cls is None:
-        return _native().ratios_to(expert, actions)
-    matcher = cls(None, "", expert)
-    scores = []
-    for action in actions:
-        if not action:
-            scores.append(0.0)
-            continue
-        matcher.set_seq1(action)
-        scores.append(matcher.ratio())
-    return scores
+    return _scorer(method)(expert, actions)
 
 
 def _ratio_groups(method: str, groups: list[tuple[str, list[str]]]) -> list[list[float]]:
@@ -148,7 +154,7 @@ def ratios(a: Sequence[str], b: Sequence[str], method: Method = "exact", workers
         return cpdist(
             list(a), list(b), scorer=Indel.normalized_similarity, dtype=numpy.float64, workers=workers
         ).tolist()
-    _matcher(method)  # an unknown method or a missing cdifflib fails here, not in a worker
+    _scorer(method)  # an unknown method or a missing cdifflib fails here, not in a worker
     by_expert = group_by_expert(b)
     groups = [(expert, [a[i] for i in indices]) for expert, indices in by_expert.items()]
     scores = [0.0] * len(a)
