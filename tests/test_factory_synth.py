@@ -128,12 +128,16 @@ def test_mutations_are_minimal_deterministic_and_valid():
 
 def test_candidates_dedupe_and_round_robin():
     sources = {"pkg/a.py": "def f(a, b):\n    return a[0] < b\n", "pkg/b.py": "def g(a, b):\n    return a[0] < b\n"}
-    ordered, duplicates = candidates(sources, ["comparison", "off_by_one", "constant"], seed=3)
+    ordered, duplicates, unparsable = candidates(sources, ["comparison", "off_by_one", "constant"], seed=3)
     assert [m.strategy for m in ordered[:2]] == ["comparison", "off_by_one"]
     assert len({(m.file, m.mutated) for m in ordered}) == len(ordered)
     assert duplicates == {}  # same text in two files is two bugs
-    same, dups = candidates({"pkg/a.py": "def f(a):\n    return a[1 - 1]\n"}, ["off_by_one", "constant"], seed=0)
+    assert unparsable == []
+    same, dups, _ = candidates({"pkg/a.py": "def f(a):\n    return a[1 - 1]\n"}, ["off_by_one", "constant"], seed=0)
     assert sum(dups.values()) + len(same) == 3
+    # a module this Python cannot read is named, not silently empty; one with nothing to mutate is not
+    _, _, unparsable = candidates({"pkg/new.py": "def f(:\n", "pkg/empty.py": "X = None\n"}, ["comparison"], seed=0)
+    assert unparsable == ["pkg/new.py"]
 
 
 def test_statement_from_failing_tests_hides_the_buggy_line():
@@ -293,7 +297,7 @@ def test_synth_registers_validated_bugs_of_each_strategy(tmp_path):
     assert len(spec.PASS_TO_PASS) == 6 and spec.test_patch == ""
     assert spec.extra["factory"] == {"origin": "synth", "strategy": "remove_guard", "file": "calc/core.py",
                                      "line": 8, "seed": 0, "mutation": "guard clause removed: `if low > high`",
-                                     "working_commit": _git(repo, "rev-parse", "HEAD")}
+                                     "working_commit": _git(repo, "rev-parse", "HEAD"), "statement": "template"}
     assert "raise ValueError" not in spec.problem_statement and "clamp bad range" in spec.problem_statement
     changed = [line for line in spec.patch.splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---")]
     assert changed == ["+    if low > high:", '+        raise ValueError("low > high")']  # the fix: the guard back

@@ -323,7 +323,8 @@ def synth(
     state: Path = typer.Option(None, help="State file for resuming (default: <tasks dir>/.factory/synth-*.json)."),
     statement_model: str = typer.Option(
         None, help="An OpenAI-compatible endpoint URL or model name that rewrites each issue text (default: the "
-                   "text written from the failing tests)."
+                   "text written from the failing tests). A rewrite that is empty or shows a buggy line is not kept; "
+                   "each task's extra.factory.statement says which text it has."
     ),
     replace: bool = typer.Option(False, help="Overwrite tasks with the same ids."),
     source: str = typer.Option(None, help="Recorded as the tasks' source (default: REPO)."),

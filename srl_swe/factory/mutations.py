@@ -99,6 +99,15 @@ class _Source:
         return self.text(self.starts[node.lineno - 1], self.start(node))
 
 
+def parses(text: str) -> bool:
+    """Whether this Python reads the module (a repo may use newer syntax: it gives no mutations)."""
+    try:
+        ast.parse(text)
+    except (SyntaxError, ValueError):
+        return False
+    return True
+
+
 def mutate(path: str, text: str, strategies: tuple[str, ...] = STRATEGIES, seed: int = 0) -> list[Mutation]:
     """The mutations of one module, strategy by strategy, in source order; [] if it does not parse."""
     try:

@@ -29,6 +29,7 @@ import queue
 import random
 import shlex
 import subprocess
+import sys
 import tempfile
 import time
 from collections import Counter
@@ -41,7 +42,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from srl_swe.atomic import write_json
 from srl_swe.errors import ConfigError, TaskCheckFailed, TaskError
-from srl_swe.factory.mutations import STRATEGIES, Mutation, mutate
+from srl_swe.factory.mutations import STRATEGIES, Mutation, mutate, parses
 from srl_swe.factory.state import state_file
 from srl_swe.factory.statements import model_statement, write_statement
 from srl_swe.tasks import gitrepo
@@ -117,14 +118,19 @@ def package_files(clone: Path, commit: str) -> list[str]:
             and p.split("/")[0] not in NOT_LIBRARIES and not p.split("/")[0].startswith(".")]
 
 
-def candidates(sources: dict[str, str], strategies: list[str], seed: int) -> tuple[list[Mutation], Counter]:
-    """Unique mutations in try order (each strategy's own seeded order, taken round-robin) and
-    the duplicates per strategy."""
+def candidates(sources: dict[str, str], strategies: list[str],
+               seed: int) -> tuple[list[Mutation], Counter, list[str]]:
+    """Unique mutations in try order (each strategy's own seeded order, taken round-robin), the
+    duplicates per strategy, and the modules this Python cannot parse (they give none)."""
     seen: set[tuple[str, str]] = set()
     duplicates: Counter = Counter()
+    unparsable: list[str] = []
     by_strategy: dict[str, list[Mutation]] = {s: [] for s in strategies}
     for path in sorted(sources):
-        for mutation in mutate(path, sources[path], tuple(strategies), seed):
+        found = mutate(path, sources[path], tuple(strategies), seed)
+        if not found and not parses(sources[path]):
+            unparsable.append(path)
+        for mutation in found:
             key = (mutation.file, mutation.mutated)
             if key in seen:
                 duplicates[mutation.strategy] += 1
@@ -136,7 +142,7 @@ def candidates(sources: dict[str, str], strategies: list[str], seed: int) -> tup
     ordered = []
     for i in range(max((len(v) for v in by_strategy.values()), default=0)):
         ordered += [found[i] for found in by_strategy.values() if i < len(found)]
-    return ordered, duplicates
+    return ordered, duplicates, unparsable
 
 
 # -- batch validation ---------------------------------------------------------------------------
@@ -251,13 +257,17 @@ def register_bug(clone: Path, working: str, clean: TaskSpec, mutation: Mutation,
     buggy_lines = [line[1:].strip() for line in patch.splitlines()
                    if line.startswith("-") and not line.startswith("---") and len(line[1:].strip()) > 3]
     statement = write_statement(clean.repo, checked.f2p, len(checked.p2p), checked.output, buggy_lines, key=name)
-    if writer is not None:  # a model's rewrite, unless it shows the bug
-        statement = model_statement(writer, statement, buggy_lines) or statement
+    written_by = "template"
+    if writer is not None:  # a model's rewrite, unless it shows the bug (then the template's text, and it says so)
+        rewrite = model_statement(writer, statement, buggy_lines)
+        statement, written_by = (rewrite, "model") if rewrite else (statement, "template: the model's rewrite was "
+                                                                     "empty or showed the bug")
     spec = parse_spec(clean.to_yaml_dict() | dict(
         instance_id=name, base_commit=base, patch=patch, test_patch="", problem_statement=statement,
         FAIL_TO_PASS=checked.f2p, PASS_TO_PASS=checked.p2p,
         extra={"factory": {"origin": "synth", "strategy": mutation.strategy, "file": mutation.file,
-                           "line": mutation.line, "seed": seed, "mutation": mutation.what, "working_commit": working}},
+                           "line": mutation.line, "seed": seed, "mutation": mutation.what, "working_commit": working,
+                           "statement": written_by}},
     ), where=f"synthesized task {name}")
     with staging(name, tasks_dir, replace=replace) as folder:
         gitrepo.bundle(clone, base, folder / BUNDLE_FILE)
@@ -313,7 +323,11 @@ def synthesize(repo: str, options: SynthOptions | None = None, tasks_dir: Path |
         sources = {path: text for path, text in texts.items() if text is not None}  # not text: nothing to mutate
         if not sources:
             raise TaskError(f"{repo} at {working[:12]} has no Python module outside its tests to mutate.")
-        ordered, duplicates = candidates(sources, options.strategies, options.seed)
+        ordered, duplicates, unparsable = candidates(sources, options.strategies, options.seed)
+        if unparsable:
+            log(f"{len(unparsable)} module(s) do not parse with Python {sys.version_info.major}."
+                f"{sys.version_info.minor} and give no candidates: {', '.join(unparsable[:5])}"
+                f"{' ...' if len(unparsable) > 5 else ''}")
         chosen = ordered[:options.limit] if options.limit else ordered
         clean = _clean_spec(repo, clone, working, options.install)
         names = {m.name(clean.repo): m for m in chosen}
