@@ -8,7 +8,7 @@ which never ran) is left out with its feedback message, and counted in the repor
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from srl_swe.errors import FormatError
 from srl_swe.tools.actions import Action
@@ -17,16 +17,15 @@ from srl_swe.trajectories.importers.report import ImportReport, Where
 from srl_swe.trajectories.schema import Step, validate_step
 
 
-@dataclass
-class Call:
+# (Tuples, not dataclasses: one of each is made per step of every record imported.)
+class Call(NamedTuple):
     """One action of an assistant turn; `call_id` matches its `tool` message when there is one."""
 
     action: Action
     call_id: str | None = None
 
 
-@dataclass
-class Turn:
+class Turn(NamedTuple):
     thought: str
     calls: list[Call]
 

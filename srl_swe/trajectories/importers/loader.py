@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from srl_swe import jsonl
 from srl_swe.errors import ConfigError, FormatError
 from srl_swe.trajectories.importers import (
     detect,
@@ -85,7 +86,7 @@ def _records(path: Path, report: ImportReport) -> Iterator[tuple[Where, Any]]:
     with _open(path) as fh:
         text = fh.read()
     try:
-        data = json.loads(text)
+        data = jsonl.loads(text)
     except json.JSONDecodeError as exc:
         if plain.suffix in (".traj", ".json") or "\n" not in text.strip():
             report.skip(Where(name, exc.lineno), "invalid JSON", f"{exc.msg} at line {exc.lineno} column {exc.colno}")
@@ -107,7 +108,7 @@ def _jsonl(path: Path, report: ImportReport) -> Iterator[tuple[Where, Any]]:
                 continue
             where = Where(name, number)
             try:
-                yield where, json.loads(line)
+                yield where, jsonl.loads(line)
             except json.JSONDecodeError as exc:
                 report.skip(where, "invalid JSON", f"{exc.msg} at column {exc.colno}")
 

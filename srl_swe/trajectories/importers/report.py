@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from srl_swe.errors import SrlSweError
 
@@ -13,10 +14,10 @@ class StrictImportError(SrlSweError):
     """`--strict`: a record or a step was left out."""
 
 
-@dataclass(frozen=True)
-class Where:
+class Where(NamedTuple):
     """A record's place: its file, and its line for JSONL files (None for a whole-file JSON;
-    for a JSON array, the record's index is given as `item`)."""
+    for a JSON array, the record's index is given as `item`). (A tuple: one is made per record, and a frozen
+    dataclass costs several times as much to make.)"""
 
     file: str
     line: int | None = None
