@@ -1,9 +1,15 @@
 """The cursor bundle's window as pure text (no container): the shapes SWE-agent's `_print` gave in its
-recorded cursor demonstration (marshmallow-1867: a 1997-line fields.py opened at line 1474)."""
+recorded cursor demonstration (marshmallow-1867: a 1997-line fields.py opened at line 1474); and the
+tool sets that may select it."""
 
 from __future__ import annotations
 
+import pytest
+
+from srl_swe.env.settings import make_settings
+from srl_swe.errors import SrlSweError
 from srl_swe.tools import cursor_window as cw
+from srl_swe.tools.schemas import BUNDLES
 
 FIELDS = "".join(f"l{i}\n" for i in range(1, 1998))
 
@@ -31,3 +37,9 @@ def test_refusal_window_and_splice():
     assert cw.splice("a\nb", 1, 2, []) == "\n"  # printf of nothing still writes one newline
     assert cw.replacement_lines("") == [] and cw.replacement_lines("\n") == [""]
     assert cw.replacement_lines("x\n") == cw.replacement_lines("x") == ["x"]
+
+
+def test_a_tool_set_with_set_cursors_cannot_have_insert():
+    assert "set_cursors" in make_settings({"tools": BUNDLES["swe-agent-cursors"]}).tools
+    with pytest.raises(SrlSweError, match="set_cursors selects SWE-agent's cursor tools, which have no insert"):
+        make_settings({"tools": [*BUNDLES["swe-agent-cursors"], "insert"]})

@@ -219,7 +219,7 @@ def test_cli_import_writes_srl_swe_jsonl(tmp_path):
     trajectories = list(read_jsonl(out))
     assert len(trajectories) == 16 and "imported 16 trajectories" in result.output
     again, report = import_paths([out])  # srl-swe's own format reads back unchanged
-    assert again == trajectories and dict(report.formats) == {"srl-swe": 15}
+    assert again == trajectories and dict(report.formats) == {"srl-swe": 16}
     bad = CliRunner().invoke(
         app, ["data", "import", str(DATA / "messages.jsonl"), "--format", "nope", "--out", str(out)]
     )

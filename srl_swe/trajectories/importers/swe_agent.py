@@ -190,26 +190,16 @@ def _replay_config(record: dict) -> dict:
     return config if isinstance(config, dict) else {}
 
 
-def other_tools(config: Any) -> str | None:
-    """The tool files a trajectory's config names (SWE-agent 0.x `command_files`, 1.x
-    `tools.bundles[].path`), joined, when none is the cursor bundle's; None when one is, or
+def other_tools(config: dict) -> str | None:
+    """The tool files a trajectory's config names (SWE-agent 0.x `agent.config.command_files`, 1.x
+    `agent.tools.bundles[].path`), joined, when none is the cursor bundle's; None when one is, or
     when the config names none (then a bare `edit` can only be the cursor bundle's)."""
-    names: list[str] = []
-
-    def walk(value: Any) -> None:
-        if isinstance(value, dict):
-            for key, item in value.items():
-                if key == "command_files" and isinstance(item, list):
-                    names.extend(str(f) for f in item)
-                elif key == "bundles" and isinstance(item, list):
-                    names.extend(str(b.get("path")) for b in item if isinstance(b, dict))
-                else:
-                    walk(item)
-        elif isinstance(value, list):
-            for item in value:
-                walk(item)
-
-    walk(config)
+    agent = config.get("agent") if isinstance(config.get("agent"), dict) else {}
+    old = agent.get("config") if isinstance(agent.get("config"), dict) else {}
+    new = agent.get("tools") if isinstance(agent.get("tools"), dict) else {}
+    files = old.get("command_files") if isinstance(old.get("command_files"), list) else []
+    bundles = new.get("bundles") if isinstance(new.get("bundles"), list) else []
+    names = [str(f) for f in files] + [str(b.get("path")) for b in bundles if isinstance(b, dict)]
     if not names or any("cursors" in name for name in names):
         return None
     return ", ".join(names)
