@@ -14,7 +14,7 @@ import shlex
 from typing import Any
 
 from srl_swe.tools import cursor_window as cw
-from srl_swe.tools.lint import format_errors, lint_staged
+from srl_swe.tools.lint import LintError, format_errors, lint_staged
 from srl_swe.tools.windowed import FileTools, Refused
 from srl_swe.tools.windowed_messages import NO_FILE_OPEN as NO_FILE
 
@@ -151,7 +151,7 @@ class CursorTools(FileTools):
             return f"{self._show(new)}\n{EDIT_SUCCESS}"
         return self._refusal(old, new, errors, n, moved_end)
 
-    def _refusal(self, old: str, new: str, errors: list, n: int, moved_end: int) -> str:
+    def _refusal(self, old: str, new: str, errors: list[LintError], n: int, moved_end: int) -> str:
         """The shell's refusal: both windows are printed with the current line and window set
         around the edit; the current line, window and END_CURSOR are restored afterwards, the
         START_CURSOR stays as those prints clamped it (the shell does not restore it)."""
@@ -171,7 +171,7 @@ class CursorTools(FileTools):
         self.line = cw.constrain_line(line, len(cw.file_lines(text)), window)
         return self._print(text, window)
 
-    def _lint(self, new: str) -> list:
+    def _lint(self, new: str) -> list[LintError]:
         """flake8 over the whole edited file: any error refuses the edit (this bundle does not
         forgive errors the file had before)."""
         if not self.current.endswith(".py"):
