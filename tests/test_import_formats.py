@@ -65,12 +65,6 @@ def test_swe_agent_function_calling_windowed_tools_keep_every_step():
     assert t.problem_statement.startswith(PROBLEM_HEAD) and t.outcome.diff.startswith("diff --git")
 
 
-CURSOR_ACTIONS = [
-    "create reproduce.py\n", "edit\nfrom calc import add\nprint(add(2, 3))\nend_of_edit\n", "python reproduce.py\n",
-    "open calc.py\n", "set_cursors 2 2\n", "edit\nreturn a + b\nend_of_edit\n", "edit\n    return a + b\nend_of_edit\n",
-    "python reproduce.py\n", "rm reproduce.py\n", "submit\n"]
-
-
 def test_swe_agent_cursor_tools_keep_every_step_and_round_trip(tmp_path):
     [t], report = load("swe_agent_cursors.traj")
     assert report.dropped == [] and report.skipped == [] and len(t.steps) == 10
