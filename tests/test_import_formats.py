@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from srl_swe.cli.main import app
-from srl_swe.tools.actions import Action, bash, submit
+from srl_swe.tools.actions import Action, bash, parse, submit
 from srl_swe.trajectories.importers import ImportReport, import_file, import_paths
 from srl_swe.trajectories.importers.report import StrictImportError
 from srl_swe.trajectories.schema import read_jsonl, write_jsonl
@@ -63,6 +63,40 @@ def test_swe_agent_function_calling_windowed_tools_keep_every_step():
     assert t.steps[10].action.arguments == {"start_line": 1, "end_line": 1, "replacement_text": "from calc import add"}
     assert t.steps[1].observation.startswith("[File: /testbed/calc.py (2 lines total)]\n1:def add(a, b):")
     assert t.problem_statement.startswith(PROBLEM_HEAD) and t.outcome.diff.startswith("diff --git")
+
+
+def test_swe_agent_cursor_tools_keep_every_step_and_round_trip(tmp_path):
+    [t], report = load("swe_agent_cursors.traj")
+    assert report.dropped == [] and report.skipped == [] and len(t.steps) == 10
+    assert [s.action.name for s in t.steps] == ["create", "edit", "bash", "open", "set_cursors", "edit", "edit", "bash",
+                                                "bash", "submit"]
+    assert t.steps[4].action == Action(name="set_cursors", arguments={"start_line": 2, "end_line": 2})
+    # the here-document's lines verbatim, each with its newline, indentation included
+    assert t.steps[5].action == Action(name="edit", arguments={"replacement_text": "return a + b\n"})
+    assert t.steps[6].action.arguments == {"replacement_text": "    return a + b\n"}
+    assert t.steps[1].action.arguments == {"replacement_text": "from calc import add\nprint(add(2, 3))\n"}
+    assert t.steps[5].observation.startswith("Your proposed edit has introduced new syntax error(s).")
+    assert all(parse(s.canonical_action).action == s.action for s in t.steps)
+    write_jsonl(tmp_path / "c.jsonl", [t])
+    [again], _ = import_paths([tmp_path / "c.jsonl"])
+    assert again == t
+
+
+def test_a_bare_edit_of_a_trajectory_with_other_tools_is_dropped_with_the_reason(tmp_path):
+    record = json.loads((DATA / "swe_agent_cursors.traj").read_text())
+    record["replay_config"] = json.dumps({"agent": {"tools": {"bundles": [
+        {"path": "tools/defaults"}, {"path": "tools/edit_linting"}, {"path": "tools/submit"}]}}})
+    (tmp_path / "other.traj").write_text(json.dumps(record))
+    [t], report = import_paths([tmp_path / "other.traj"])
+    assert len(t.steps) == 7 and [d.detail.split(":")[0] for d in report.dropped] == ["step 1", "step 5", "step 6"]
+    assert all("`edit` with no line range is the edit of SWE-agent's cursor tools" in d.detail and
+               "tools/edit_linting" in d.detail for d in report.dropped)
+    # naming the cursor command files (SWE-agent 0.x) keeps them
+    record["replay_config"] = json.dumps({"agent": {"config": {"command_files": [
+        "config/commands/cursors_defaults.sh", "config/commands/cursors_edit_linting.sh"]}}})
+    (tmp_path / "other.traj").write_text(json.dumps(record))
+    [t], report = import_paths([tmp_path / "other.traj"])
+    assert len(t.steps) == 10 and report.dropped == []
 
 
 def test_swe_agent_history_only_traj_skips_the_demonstration():

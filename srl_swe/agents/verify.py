@@ -18,7 +18,7 @@ from typing import Any
 from srl_swe.agents.replay import replay
 from srl_swe.tasks.registry import load_task
 from srl_swe.tools.actions import Action
-from srl_swe.tools.schemas import TOOLS
+from srl_swe.tools.schemas import CURSOR_TOOL, TOOLS, is_cursor_call
 from srl_swe.trajectories.importers.common import capped
 from srl_swe.trajectories.schema import Outcome, Step, Trajectory
 
@@ -86,7 +86,10 @@ def verify(trajectory: Trajectory, tasks_dir: str | Path | None = None, root: st
     remapped = trajectory.model_copy(update={"steps": [
         Step(action=_remap_action(s.action, root, task.workdir)) for s in trajectory.steps]})
     result = Verified(trajectory, 0, 0, root=root)
-    settings = {"grade_srl": True, "tools": list(TOOLS), "max_steps": len(remapped.steps) + 1,
+    # Every tool, with the file tools of the bundle the expert used (the cursor one has set_cursors, and no insert).
+    cursors = any(is_cursor_call(s.action.name, s.action.arguments) for s in trajectory.steps)
+    tools = [t for t in TOOLS if t != ("insert" if cursors else CURSOR_TOOL)]
+    settings = {"grade_srl": True, "tools": tools, "max_steps": len(remapped.steps) + 1,
                 "max_format_errors": None, "step_timeout": step_timeout, "episode_timeout": 1e9}
     episode = replay(remapped, "srl", tasks_dir, task_id=task.instance_id, seed=0, expert=remapped, **settings)
     for k, (original, step, turn) in enumerate(zip(trajectory.steps, remapped.steps, episode.turns, strict=False)):

@@ -55,7 +55,7 @@ def import_(
     show: int = typer.Option(20, "--show", help="How many skipped records and dropped steps to list."),
     strict: bool = typer.Option(False, "--strict", help=STRICT_HELP),
 ) -> None:
-    """Convert trajectories from SWE-agent (.traj, windowed tools included), SWE-smith,
+    """Convert trajectories from SWE-agent (.traj, windowed and cursor tools included), SWE-smith,
     mini-swe-agent 1.x/2.x, OpenHands / SWE-Gym or OpenAI-chat files (JSON, JSON arrays, JSONL,
     .gz; folders and glob patterns) into srl-swe's JSONL. Every record skipped and every step
     dropped is counted per source, with its reason."""

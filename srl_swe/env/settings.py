@@ -13,7 +13,7 @@ from srl_swe import paths
 from srl_swe.errors import ConfigError
 from srl_swe.srl.prompts import DEFAULT_OBSERVATION_BUDGET, DEFAULT_SYSTEM_PROMPT
 from srl_swe.srl.turn import FORMAT_PENALTY
-from srl_swe.tools.schemas import DEFAULT_TOOLS, TOOLS
+from srl_swe.tools.schemas import CURSOR_TOOL, DEFAULT_TOOLS, TOOLS
 
 Mode = Literal["srl", "rlvr"]
 
@@ -50,6 +50,9 @@ class EnvSettings(BaseModel):
             raise ValueError(f"unknown tool(s) {', '.join(unknown)}; available: {', '.join(TOOLS)}")
         if "submit" not in value:
             raise ValueError("the tool set must include submit, or no episode can end by the agent's choice")
+        if CURSOR_TOOL in value and "insert" in value:
+            raise ValueError(f"{CURSOR_TOOL} selects SWE-agent's cursor tools, which have no insert; drop one of them "
+                             "(envs/swe-agent-cursors.yaml lists the cursor bundle)")
         return value
 
 

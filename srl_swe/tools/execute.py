@@ -1,5 +1,5 @@
 """Running one parsed Action in a sandbox: bash in the persistent shell, the editor, SWE-agent's
-windowed tools, submit.
+windowed (or cursor) tools, submit.
 The result is always an observation for the agent; a policy's bad call never raises here."""
 
 from __future__ import annotations
@@ -10,8 +10,10 @@ from pydantic import BaseModel, ConfigDict
 
 from srl_swe.sandbox.protocol import Sandbox
 from srl_swe.tools.actions import Action
+from srl_swe.tools.cursors import NAMES as CURSORS
+from srl_swe.tools.cursors import CursorTools
 from srl_swe.tools.editor import Editor
-from srl_swe.tools.schemas import DEFAULT_TOOLS
+from srl_swe.tools.schemas import CURSOR_TOOL, DEFAULT_TOOLS
 from srl_swe.tools.windowed import NAMES as WINDOWED
 from srl_swe.tools.windowed import WindowedTools
 
@@ -56,7 +58,10 @@ class ToolRunner:
         self.command_timeout = command_timeout
         self.tools = list(tools or DEFAULT_TOOLS)
         self.editor = Editor(sandbox)
-        self.windowed = WindowedTools(sandbox, self.editor)
+        # SWE-agent's file tools: the cursor bundle's versions where the tool set has set_cursors.
+        cursors = CURSOR_TOOL in self.tools
+        self.windowed = (CursorTools if cursors else WindowedTools)(sandbox, self.editor)
+        self.windowed_names = CURSORS if cursors else WINDOWED
 
     def reset(self) -> None:
         self.editor.clear_history()
@@ -76,7 +81,7 @@ class ToolRunner:
         if action.name == "str_replace_editor":
             args = dict(action.arguments)
             return ToolResult(observation=self.editor(args.pop("command"), args.pop("path"), **args))
-        if action.name in WINDOWED:
+        if action.name in self.windowed_names:
             return ToolResult(observation=self.windowed(action.name, dict(action.arguments)))
         if action.name == "submit":
             diff = self.sandbox.diff()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import uuid
 from dataclasses import dataclass
 
 from srl_swe.errors import SandboxError
@@ -95,6 +96,17 @@ def lint_files(sandbox: Sandbox, paths: list[str]) -> list[list[LintError]]:
             raise SandboxError(f"The edit check (Python lint) failed in the sandbox: {result.output.strip()[-300:]}")
         reports = {p: parse_report(part) for p, part in zip(py, parts[:-1], strict=True)}
     return [reports.get(p, []) for p in paths]
+
+
+def lint_staged(sandbox: Sandbox, text: str, paths: list[str]) -> list[list[LintError]]:
+    """Lint `paths` and, last, `text` as a `.py` file: the text an edit proposes is checked from a
+    staged copy, so the file itself changes only if it passes."""
+    staged = f"/tmp/.srl_swe_lint_{uuid.uuid4().hex}.py"
+    sandbox.write_file(staged, text.encode("utf-8"))
+    try:
+        return lint_files(sandbox, [*paths, staged])
+    finally:
+        sandbox.run(f"rm -f -- {staged}", timeout=30)
 
 
 def new_errors(before: list[LintError], after: list[LintError], window: tuple[int, int] | None,

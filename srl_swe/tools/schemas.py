@@ -2,14 +2,17 @@
 SWE-agent names, and the OpenHands aliases that map onto them.
 
 Tools come in bundles: `default` (bash, str_replace_editor, submit) is what envs and prompts use
-unless a spec names others; `swe-agent` is SWE-agent's windowed editor and search tools. `TOOLS`
-holds every tool of every bundle, so any of them parses."""
+unless a spec names others; `swe-agent` is SWE-agent's windowed editor and search tools;
+`swe-agent-cursors` is SWE-agent 0.x's cursor editor (`set_cursors`, and `edit` of the lines
+between the cursors) with the same tool names for the rest: a tool set with `set_cursors` runs
+the cursor versions of open/goto/scroll/create/edit. `TOOLS` holds every tool of every bundle,
+so any of them parses."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from srl_swe.tools.windowed_schemas import WINDOWED_TOOLS
+from srl_swe.tools.windowed_schemas import SET_CURSORS, WINDOWED_TOOLS
 
 BASH = {
     "name": "bash",
@@ -53,12 +56,17 @@ SUBMIT = {
     "parameters": {"type": "object", "properties": {}, "required": []},
 }
 
-TOOLS: dict[str, dict[str, Any]] = {t["name"]: t for t in (BASH, STR_REPLACE_EDITOR, SUBMIT, *WINDOWED_TOOLS)}
+TOOLS: dict[str, dict[str, Any]] = {
+    t["name"]: t for t in (BASH, STR_REPLACE_EDITOR, SUBMIT, *WINDOWED_TOOLS, SET_CURSORS)
+}
 
 BUNDLES: dict[str, list[str]] = {
     "default": ["bash", "str_replace_editor", "submit"],
     "swe-agent": ["bash", *(t["name"] for t in WINDOWED_TOOLS), "submit"],
+    "swe-agent-cursors": ["bash", "open", "goto", "scroll_up", "scroll_down", "create", "set_cursors", "edit",
+                          "find_file", "search_dir", "search_file", "submit"],
 }
+CURSOR_TOOL = SET_CURSORS["name"]  # its presence in a tool set selects the cursor bundle's file tools
 DEFAULT_TOOLS = BUNDLES["default"]
 
 # `edit` is SWE-agent's windowed edit (a tool of its own), not an alias of str_replace_editor.
@@ -77,3 +85,8 @@ def parameter_order(name: str) -> list[str]:
 def openai_tools(names: list[str] | None = None) -> list[dict[str, Any]]:
     """Tool schemas wrapped as OpenAI `tools` entries."""
     return [{"type": "function", "function": TOOLS[n]} for n in (names or DEFAULT_TOOLS)]
+
+
+def is_cursor_call(name: str, arguments: dict[str, Any]) -> bool:
+    """Only the cursor bundle has this call: `set_cursors`, or an `edit` with replacement_text alone."""
+    return name == CURSOR_TOOL or (name == "edit" and arguments.keys() == {"replacement_text"})

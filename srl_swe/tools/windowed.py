@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import posixpath
 import shlex
-import uuid
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -19,13 +18,13 @@ from srl_swe.tools import search
 from srl_swe.tools import window as win
 from srl_swe.tools import windowed_messages as msg
 from srl_swe.tools.editor import Editor, EditorError
-from srl_swe.tools.lint import format_errors, lint_files, new_errors
+from srl_swe.tools.lint import format_errors, lint_staged, new_errors
 
 NAMES = ("open", "goto", "scroll_up", "scroll_down", "create", "edit", "insert", "find_file", "search_dir",
          "search_file")
 
 
-class _Refused(Exception):
+class Refused(Exception):
     """The tool prints this message and changes nothing (SWE-agent's tools exit with it)."""
 
 
@@ -39,7 +38,10 @@ def _universal(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-class WindowedTools:
+class FileTools:
+    """What SWE-agent's file tool bundles share: the episode's open file (`current`), a tool run
+    as a method `_<name>` whose refusal is its observation, and the search tools."""
+
     def __init__(self, sandbox: Sandbox, editor: Editor):
         self.sandbox = sandbox
         self.editor = editor
@@ -47,14 +49,30 @@ class WindowedTools:
 
     def reset(self) -> None:
         self.current: str | None = None  # the open file, resolved
-        self.first = 0  # the window's first line (0-based); kept across files, as SWE-agent does
 
     def __call__(self, name: str, args: dict[str, Any]) -> str:
         """Run one tool; returns its observation (the refusal message on misuse)."""
         try:
             return getattr(self, f"_{name}")(**args).rstrip()
-        except (_Refused, EditorError) as exc:
+        except (Refused, EditorError) as exc:
             return str(exc).rstrip()
+
+    def _find_file(self, file_name: str, dir: str | None = None) -> str:
+        return search.find_file(self.sandbox, file_name, dir)
+
+    def _search_dir(self, search_term: str, dir: str | None = None) -> str:
+        return search.search_dir(self.sandbox, search_term, dir)
+
+    def _search_file(self, search_term: str, file: str | None = None) -> str:
+        if file is None and self.current is None:
+            raise Refused(msg.NO_FILE_OPEN)
+        return search.search_file(self.sandbox, search_term, file if file is not None else self.current)
+
+
+class WindowedTools(FileTools):
+    def reset(self) -> None:
+        super().reset()
+        self.first = 0  # the window's first line (0-based); kept across files, as SWE-agent does
 
     # -- state -------------------------------------------------------------------------------------
     def _load(self, path: str) -> str:
@@ -62,10 +80,10 @@ class WindowedTools:
 
     def _current_text(self, no_file: str) -> str:
         if self.current is None:
-            raise _Refused(no_file)
+            raise Refused(no_file)
         _, kind = self.editor.inspect(self.current)
         if kind != "file":
-            raise _Refused(f"Error: File {self.current} not found")
+            raise Refused(f"Error: File {self.current} not found")
         text = self._load(self.current)
         self.first = win.clamp_first(self.first, text)
         return text
@@ -74,10 +92,10 @@ class WindowedTools:
     def _open(self, path: str, line_number: int | None = None) -> str:
         resolved, kind = self.editor.inspect(path)
         if kind == "dir":
-            raise _Refused(f"Error: {_shown(path)} is a directory. You can only open files. "
+            raise Refused(f"Error: {_shown(path)} is a directory. You can only open files. "
                            "Use cd or ls to navigate directories.")
         if kind == "missing":
-            raise _Refused(f"Error: File {_shown(path)} not found")
+            raise Refused(f"Error: File {_shown(path)} not found")
         text = self._load(resolved)
         self.current, self.first = resolved, win.clamp_first(self.first, text)
         notes, total = [], win.line_count(text)
@@ -96,7 +114,7 @@ class WindowedTools:
     def _goto(self, line_number: int) -> str:
         text = self._current_text(msg.NO_FILE_OPEN)
         if line_number > win.line_count(text):
-            raise _Refused(f"Error: <line> must be less than or equal to {win.line_count(text)}")
+            raise Refused(f"Error: <line> must be less than or equal to {win.line_count(text)}")
         self.first = win.goto_first(line_number - 1, text)
         return win.render(self.current, self.first, text)
 
@@ -114,11 +132,11 @@ class WindowedTools:
     def _create(self, filename: str) -> str:
         resolved, kind = self.editor.inspect(filename)
         if kind != "missing":
-            raise _Refused(f"Warning: File '{_shown(filename)}' already exists.")
+            raise Refused(f"Warning: File '{_shown(filename)}' already exists.")
         made = self.sandbox.run(
             f"mkdir -p -- {shlex.quote(posixpath.dirname(resolved))} && touch -- {shlex.quote(resolved)}", timeout=30)
         if made.exit_code != 0:
-            raise _Refused(made.output)
+            raise Refused(made.output)
         self.current, self.first = resolved, 0
         return win.render(_shown(filename), 0, "")
 
@@ -130,7 +148,7 @@ class WindowedTools:
         if (search is not None and replace is not None
                 and start_line is None and end_line is None and replacement_text is None):
             return self._edit_replace(search, replace, bool(flags.get("replace-all", False)))
-        raise _Refused(msg.EDIT_FORMS)
+        raise Refused(msg.EDIT_FORMS)
 
     def _edit_lines(self, start: int, end: int, replacement: str) -> str:
         text = self._current_text(msg.EDIT_NO_FILE)
@@ -143,9 +161,9 @@ class WindowedTools:
     def _edit_replace(self, search: str, replace: str, everywhere: bool) -> str:
         text = self._current_text(msg.REPLACE_NO_FILE)
         if search == replace:
-            raise _Refused(msg.SAME_TEXT)
+            raise Refused(msg.SAME_TEXT)
         if not everywhere and win.window_text(self.first, text).count(search) > 1:
-            raise _Refused(msg.MANY_IN_WINDOW.format(search=search))
+            raise Refused(msg.MANY_IN_WINDOW.format(search=search))
         if everywhere:
             done = win.replace_all(text, search, replace)
         else:
@@ -154,8 +172,8 @@ class WindowedTools:
             found = win.occurrence_lines(text, search)
             if found:
                 occurrences = "\n".join(f"- line {n}" for n in found)
-                raise _Refused(msg.NOT_IN_WINDOW.format(search=search, occurrences=occurrences))
-            raise _Refused(msg.NOT_FOUND.format(search=search))
+                raise Refused(msg.NOT_IN_WINDOW.format(search=search, occurrences=occurrences))
+            raise Refused(msg.NOT_FOUND.format(search=search))
         moved = win.goto_first(done.first_line, done.text)
         # With replace-all SWE-agent cannot track lines, so every lint error of the result counts.
         span = None if everywhere else (done.first_line, done.first_line + done.search_lines - 1)
@@ -181,7 +199,7 @@ class WindowedTools:
         before, after = self._lint(old, new)
         errors = new_errors(before, after, span, new_lines)
         if errors:
-            raise _Refused(template.format(errors=format_errors(errors),
+            raise Refused(template.format(errors=format_errors(errors),
                                            applied=win.render(self.current, first_applied, new),
                                            original=win.render(self.current, first_original, old)))
         self.editor.write_text(self.current, new)
@@ -189,23 +207,5 @@ class WindowedTools:
     def _lint(self, old: str, new: str):
         if not self.current.endswith(".py"):
             return [], []
-        # The proposed text is checked from a staged copy; the file itself changes only if it passes.
-        staged = f"/tmp/.srl_swe_lint_{uuid.uuid4().hex}.py"
-        self.sandbox.write_file(staged, new.encode("utf-8"))
-        try:
-            before, after = lint_files(self.sandbox, [self.current, staged])
-        finally:
-            self.sandbox.run(f"rm -f -- {staged}", timeout=30)
+        before, after = lint_staged(self.sandbox, new, [self.current])
         return before, after
-
-    # -- searching ---------------------------------------------------------------------------------
-    def _find_file(self, file_name: str, dir: str | None = None) -> str:
-        return search.find_file(self.sandbox, file_name, dir)
-
-    def _search_dir(self, search_term: str, dir: str | None = None) -> str:
-        return search.search_dir(self.sandbox, search_term, dir)
-
-    def _search_file(self, search_term: str, file: str | None = None) -> str:
-        if file is None and self.current is None:
-            raise _Refused(msg.NO_FILE_OPEN)
-        return search.search_file(self.sandbox, search_term, file if file is not None else self.current)

@@ -2,9 +2,10 @@
 `windowed_edit_replace` bundles) in OpenAI function format, with SWE-agent's own names and
 parameters, so that trajectories recorded with them import as steps and replay in the env.
 
-`edit` has two forms in SWE-agent, one per bundle: lines `start_line:end_line` replaced by
-`replacement_text`, or `search` replaced by `replace` in the open window. One tool carries both
-parameter sets; the runner tells which form a call is from the parameters it has."""
+`edit` has three forms in SWE-agent, one per bundle: lines `start_line:end_line` replaced by
+`replacement_text`, `search` replaced by `replace` in the open window, or (SWE-agent 0.x's cursor
+bundle, with `set_cursors`) `replacement_text` alone for the lines between the cursors. One tool
+carries every parameter set; the runner tells which form a call is from the parameters it has."""
 
 from __future__ import annotations
 
@@ -46,7 +47,8 @@ WINDOWED_TOOLS: list[dict[str, Any]] = [
           ["search_term"]),
     _tool("edit", "Edits the open file: replaces lines start_line through end_line (inclusive) with replacement_text, "
           "or replaces the first occurrence of search with replace in the displayed lines (all of them with "
-          "replace-all). An edit that introduces a syntax error is refused.",
+          "replace-all); with the cursor tools, replacement_text alone replaces the lines from the start to the "
+          "end cursor (set_cursors). An edit that introduces a syntax error is refused.",
           {"start_line": _integer("First line to replace."), "end_line": _integer("Last line to replace (inclusive)."),
            "replacement_text": _string("The text that replaces the lines."),
            "search": _string("The text to search for in the displayed lines."),
@@ -55,3 +57,8 @@ WINDOWED_TOOLS: list[dict[str, Any]] = [
     _tool("insert", "Inserts text at the end of the open file, or after line when given.",
           {"text": _string("The text to insert."), "line": _integer("The line after which the text goes.")}, ["text"]),
 ]
+
+# SWE-agent 0.x's cursor bundle adds this; its open/goto/scroll/create/edit are the cursor versions.
+SET_CURSORS = _tool("set_cursors", "Sets the start and end cursors to the given lines: the lines edit replaces.",
+                    {"start_line": _integer("The line to set the start cursor to."),
+                     "end_line": _integer("The line to set the end cursor to.")}, ["start_line", "end_line"])

@@ -13,7 +13,9 @@ The action of a step comes from the best source present: its `tool_calls` (the s
 matching history message's; SWE-agent sometimes stores them as a Python-literal string); else a
 `<function=...>` call in its response; else its command line (`swe_agent_commands`). The windowed
 tools (open, goto, scroll_up/down, create, find_file, search_dir, search_file, edit, insert) are
-tools here too, so every step imports with its own tool and arguments."""
+tools here too, so every step imports with its own tool and arguments; so are SWE-agent 0.x's
+cursor tools (`set_cursors`, and `edit` with no line range, which replaces the lines between the
+cursors), unless the trajectory names its tool files and they are not the cursor ones."""
 
 from __future__ import annotations
 
@@ -57,12 +59,12 @@ def tool_calls_of(value: Any) -> list | None:
     return value or None
 
 
-def _actions(item: dict, history_calls: Any) -> list[Action]:
+def _actions(item: dict, history_calls: Any, tools: str | None) -> list[Action]:
     """A step's actions: one, or two when a bash command ends with `submit` on its own line."""
-    return _actions_of(item, tool_calls_of(item.get("tool_calls")) or tool_calls_of(history_calls))
+    return _actions_of(item, tool_calls_of(item.get("tool_calls")) or tool_calls_of(history_calls), tools)
 
 
-def _actions_of(item: dict, calls: list | None) -> list[Action]:
+def _actions_of(item: dict, calls: list | None, tools: str | None = None) -> list[Action]:
     """`_actions` once the step's tool calls (None without any) have been read."""
     if calls:
         return [parse_tool_calls(calls)]
@@ -75,7 +77,7 @@ def _actions_of(item: dict, calls: list | None) -> list[Action]:
         if not fenced:
             raise FormatError("no tool_calls, no <function=...> call and no action command")
         command = fenced[-1]
-    action = action_from_command(command)
+    action = action_from_command(command, tools)
     if action.name == "bash":
         before, submitted = split_submit(action.arguments["command"])
         if submitted:
@@ -83,9 +85,10 @@ def _actions_of(item: dict, calls: list | None) -> list[Action]:
     return [action]
 
 
-def _item_steps(k: int, item: dict, history_calls: Any, where: Where, report: ImportReport) -> list[Step]:
+def _item_steps(k: int, item: dict, history_calls: Any, tools: str | None, where: Where,
+                report: ImportReport) -> list[Step]:
     try:
-        actions = _actions(item, history_calls)
+        actions = _actions(item, history_calls, tools)
     except FormatError as exc:
         report.drop(where, "unparseable action", f"step {k}: {str(exc).splitlines()[0]}")
         return []
@@ -97,10 +100,10 @@ def _item_steps(k: int, item: dict, history_calls: Any, where: Where, report: Im
     return [step(thought, actions[0], observation)]
 
 
-def read_action(message: dict) -> Turn:
+def read_action(message: dict, tools: str | None = None) -> Turn:
     """A history message as a turn (SWE-agent's `thought` is the thought when present)."""
     calls = tool_calls_of(message.get("tool_calls"))  # read once: it may be JSON or Python-literal text
-    actions = _actions_of(message, calls)
+    actions = _actions_of(message, calls, tools)
     thought = message.get("thought") if isinstance(message.get("thought"), str) else text_of(message.get("content"))
     if message.get("action") is None and not message.get("tool_calls"):
         thought = _FENCE.split(thought)[0]
@@ -137,12 +140,15 @@ def convert(record: Any, where: Where, report: ImportReport) -> Trajectory:
         raise SkipRecord("bad record", f"expected {EXPECTED}, got a {type(record).__name__}")
     items = record.get("trajectory")
     history = record.get("history") if isinstance(record.get("history"), list) else []
+    config = _replay_config(record)
+    tools = other_tools(config)
     if isinstance(items, list) and items and all(isinstance(i, dict) and "action" in i for i in items):
         history = normalize(history)
         actions = [m for m in history if m.get("role") == "assistant" and m.get("message_type", "action") == "action"]
         aligned = len(actions) == len(items)  # history's action messages match trajectory steps one to one
         steps = [s for k, item in enumerate(items)
-                 for s in _item_steps(k, item, actions[k].get("tool_calls") if aligned else None, where, report)]
+                 for s in _item_steps(k, item, actions[k].get("tool_calls") if aligned else None, tools, where,
+                                      report)]
     else:
         messages = history or items
         if not isinstance(messages, list) or not messages:
@@ -150,13 +156,12 @@ def convert(record: Any, where: Where, report: ImportReport) -> Trajectory:
         history = normalize(messages)
 
         def read_noting_splits(message: dict) -> Turn:
-            turn = read_action(message)
+            turn = read_action(message, tools)
             if len(turn.calls) == 2:
                 report.note(where, SPLIT_NOTE, f"message {history.index(message)}")
             return turn
 
         steps = chat_steps(history, read_noting_splits, read_observation, where, report)
-    config = _replay_config(record)
     problem = config.get("problem_statement") or {}
     info = record.get("info") if isinstance(record.get("info"), dict) else {}
     task_id = record.get("instance_id") or problem.get("id") or Path(where.file).name.removesuffix(".traj")
@@ -183,3 +188,18 @@ def _replay_config(record: dict) -> dict:
         except json.JSONDecodeError:
             return {}
     return config if isinstance(config, dict) else {}
+
+
+def other_tools(config: dict) -> str | None:
+    """The tool files a trajectory's config names (SWE-agent 0.x `agent.config.command_files`, 1.x
+    `agent.tools.bundles[].path`), joined, when none is the cursor bundle's; None when one is, or
+    when the config names none (then a bare `edit` can only be the cursor bundle's)."""
+    agent = config.get("agent") if isinstance(config.get("agent"), dict) else {}
+    old = agent.get("config") if isinstance(agent.get("config"), dict) else {}
+    new = agent.get("tools") if isinstance(agent.get("tools"), dict) else {}
+    files = old.get("command_files") if isinstance(old.get("command_files"), list) else []
+    bundles = new.get("bundles") if isinstance(new.get("bundles"), list) else []
+    names = [str(f) for f in files] + [str(b.get("path")) for b in bundles if isinstance(b, dict)]
+    if not names or any("cursors" in name for name in names):
+        return None
+    return ", ".join(names)

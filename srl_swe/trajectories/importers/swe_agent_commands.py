@@ -1,7 +1,8 @@
 """SWE-agent's command lines -> Actions: `str_replace_editor view /testbed --view_range 1 20`,
 the windowed tools (`open "src/a.py" 10`, `goto 40`, `scroll_down`, `create r.py`,
 `find_file a.py src`, `search_dir "term" src`, `search_file term`, `edit 3:5\\n<text>\\nend_of_edit`,
-`edit 'search' 'replace' [True]`, `insert 'text' [line]`), `submit`, or a bash command.
+`edit 'search' 'replace' [True]`, `insert 'text' [line]`), SWE-agent 0.x's cursor tools
+(`set_cursors 10 12`, `edit\\n<text>\\nend_of_edit` with no line range), `submit`, or a bash command.
 Argument values are kept verbatim (only SWE-agent's shell quoting is undone)."""
 
 from __future__ import annotations
@@ -25,9 +26,14 @@ POSITIONAL = {
     "search_file": ["search_term", "file"],
     "insert": ["text", "line"],
     "edit": ["search", "replace", "replace-all"],
+    "set_cursors": ["start_line", "end_line"],
 }
 # The replacement text starts after the first newline: its own indentation is part of it.
 _LINE_EDIT = re.compile(r"edit[ \t]+(\d+)[ \t]*:[ \t]*(\d+)[ \t]*(?:\n(.*?))?(?:\n?end_of_edit\s*)?$", re.S)
+# The cursor bundle's edit: the here-document's lines, each with its newline (none: the selection is deleted).
+_CURSOR_EDIT = re.compile(r"edit[ \t]*\n((?:.*\n)?)end_of_edit", re.S)
+NOT_CURSORS = ("`edit` with no line range is the edit of SWE-agent's cursor tools (set_cursors), but this trajectory "
+               "used other tools ({tools}); expected `edit <start_line>:<end_line>`")
 # shlex.split (POSIX mode, no comments) splits on these four characters only; quotes and backslashes change words.
 _SHELL_QUOTING = re.compile(r"['\"\\]")
 _SHELL_WORD = re.compile(r"[^ \t\r\n]+")
@@ -36,8 +42,10 @@ _LIST_FLAGS = {"view_range"}
 _EDITOR_FLAGS = {"file_text", "old_str", "new_str", "insert_line", "view_range"}
 
 
-def action_from_command(command: str) -> Action:
-    """One SWE-agent action string -> an Action (FormatError when it is malformed)."""
+def action_from_command(command: str, tools: str | None = None) -> Action:
+    """One SWE-agent action string -> an Action (FormatError when it is malformed). `tools`: the
+    trajectory's tool files when they are known not to be the cursor bundle's, whose `edit` is
+    then refused; None when they are the cursor bundle's or unknown (only it has a bare edit)."""
     text = command.strip()
     if not text:
         raise FormatError("empty action")
@@ -50,6 +58,10 @@ def action_from_command(command: str) -> Action:
         start, end, replacement = match.groups()
         return make_action("edit", {"start_line": int(start), "end_line": int(end),
                                     "replacement_text": replacement or ""})
+    if head == "edit" and (match := _CURSOR_EDIT.fullmatch(text)):
+        if tools is not None:
+            raise FormatError(NOT_CURSORS.format(tools=tools))
+        return make_action("edit", {"replacement_text": match[1]})
     if head in POSITIONAL:
         return _windowed(head, text)
     return bash(text)
