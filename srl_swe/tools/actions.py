@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 from pydantic import BaseModel, ConfigDict, Field
 
 from srl_swe.errors import FormatError
+from srl_swe.jsonl import loads
 from srl_swe.tools.schemas import DEFAULT_TOOLS, TOOLS, canonical_name, parameter_order
 
 # The calls are `<function=NAME>BODY</function>`, `<parameter=NAME>VALUE</parameter>`, `<tool_call>BODY</tool_call>`
@@ -107,7 +108,7 @@ def _coerce(tool: str, key: str, value: Any, spec: dict) -> Any:
                 raise ValueError
             return value
         if kind == "array":
-            items = json.loads(value) if isinstance(value, str) else value
+            items = loads(value) if isinstance(value, str) else value
             if not isinstance(items, list):
                 raise ValueError
             return [int(x) for x in items]
@@ -189,7 +190,7 @@ def _named(text: str, opening: str, closing: str) -> list[tuple[str, str]]:
 
 def _from_json_call(body: str) -> Action:
     try:
-        call = json.loads(body)
+        call = loads(body)
     except json.JSONDecodeError as exc:
         raise FormatError(f"<tool_call> must hold JSON ({exc.msg}). " + EXPECTED) from exc
     return from_tool_call(call)
@@ -212,7 +213,7 @@ def tool_arguments(name: str, raw: Any) -> dict[str, Any]:
         return {}
     if isinstance(raw, str):
         try:
-            raw = json.loads(raw) if raw and not raw.isspace() else {}  # (not raw.strip(): that copies it)
+            raw = loads(raw) if raw and not raw.isspace() else {}  # (not raw.strip(): that copies it)
         except json.JSONDecodeError as exc:
             raise FormatError(f"Arguments of {name!r} are not valid JSON ({exc.msg}).") from exc
     if not isinstance(raw, dict):

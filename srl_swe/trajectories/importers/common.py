@@ -3,10 +3,10 @@ clipping, and the checks that make a record a usable trajectory."""
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
+from srl_swe import jsonl
 from srl_swe.text import truncate_middle
 from srl_swe.tools.actions import Action, tagged
 from srl_swe.trajectories.importers.report import ImportReport, Where
@@ -62,7 +62,7 @@ def messages_of(record: Any, *keys: str) -> list[dict]:
         if value is None:
             raise SkipRecord("bad record", f"no {' / '.join(repr(k) for k in keys)} field")
     if isinstance(value, str):
-        value = json.loads(value)
+        value = jsonl.loads(value)
     if not isinstance(value, list) or not all(isinstance(m, dict) for m in value):
         raise SkipRecord("bad record", "messages must be a list of objects")
     return value

@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from srl_swe import jsonl
 from srl_swe.trajectories.importers.common import SkipRecord, text_of
 
 FORMATS = ("swe-agent", "swe-smith", "mini-swe-agent", "openhands", "messages", "srl-swe")
@@ -123,7 +124,7 @@ def _messages(record: Any) -> Any:
         value = next((record[k] for k in ("messages", "conversations", "trajectory", "history") if k in record), None)
     if isinstance(value, str):
         try:
-            value = json.loads(value)
+            value = jsonl.loads(value)
         except json.JSONDecodeError:
             return None
     return value

@@ -25,6 +25,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from srl_swe import jsonl
 from srl_swe.errors import FormatError
 from srl_swe.tools.actions import Action, bash, parse, parse_tool_calls, submit
 from srl_swe.trajectories.importers.chat import Call, Turn, chat_steps
@@ -50,7 +51,7 @@ def tool_calls_of(value: Any) -> list | None:
     """`tool_calls` as a list: SWE-agent may store them as JSON text or as a Python literal."""
     if isinstance(value, str):
         try:
-            value = json.loads(value)
+            value = jsonl.loads(value)
         except json.JSONDecodeError:
             try:
                 value = ast.literal_eval(value)
@@ -184,7 +185,7 @@ def _replay_config(record: dict) -> dict:
     config = record.get("replay_config")
     if isinstance(config, str):
         try:
-            config = json.loads(config)
+            config = jsonl.loads(config)
         except json.JSONDecodeError:
             return {}
     return config if isinstance(config, dict) else {}
