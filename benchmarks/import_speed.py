@@ -12,7 +12,11 @@ they happened to interrupt, and even CPU time slows while a neighbour thrashes t
 one-shot ratio swung from 0.15 to 0.22 between runs; adjacent short passes see the same load, and
 the best of several rounds is the least disturbed one.
 
-    .venv/bin/python benchmarks/import_speed.py [--records 10000] [--rounds 5] [--out benchmarks/results]
+With `--real PATH...` the same two passes also run over trajectory files an agent's project published (not
+committed here: e.g. the `.traj` files of SWE-agent's repository), which are far larger per record than the
+generated ones, so parsing JSON is more of the work and the ratio is higher.
+
+    .venv/bin/python benchmarks/import_speed.py [--records 10000] [--rounds 5] [--real DIR_OR_FILES...]
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from pathlib import Path
 
 from srl_swe.atomic import write_text
 from srl_swe.trajectories.importers import ImportReport, import_file
+from srl_swe.trajectories.importers.loader import expand_paths
 
 SAMPLES = Path(__file__).resolve().parents[1] / "tests" / "data" / "trajectories"
 # Each format's sample record (the test fixtures), varied per copy.
@@ -67,6 +72,9 @@ def write_files(folder: Path, records: int) -> list[Path]:
 def baseline(path: Path) -> tuple[int, float]:
     start, count = time.process_time(), 0
     with open(path) as fh:
+        if path.suffix != ".jsonl":  # one JSON document (a `.traj` file, say)
+            json.loads(fh.read())
+            return 1, time.process_time() - start
         for line in fh:
             json.loads(line)
             count += 1
@@ -110,6 +118,7 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=5, help="timed rounds; each pass keeps its best time per file")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
+    parser.add_argument("--real", nargs="+", default=[], help="published trajectory files or folders, timed too")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         paths = write_files(Path(tmp), args.records)
@@ -129,6 +138,14 @@ def main() -> None:
         "json_loads_records_per_s": round(base_rate), "import_records_per_s": round(imp_rate),
         "ratio": round(imp_rate / base_rate, 3), "goal_ratio": 0.3, "import_peak_traced_mb": round(peak_mb, 1),
     }
+    if args.real:
+        real = expand_paths(args.real)
+        r_base, r_tbase, r_imp, r_timp, r_report, r_ratios = timed(real, args.rounds)
+        result["real"] = {
+            "files": len(real), "records": r_imp, "steps": sum(c.steps for c in r_report.sources.values()),
+            "mb": round(sum(p.stat().st_size for p in real) / 1e6, 1), "formats": dict(r_report.formats),
+            "round_ratios": r_ratios, "ratio": round((r_imp / r_timp) / (r_base / r_tbase), 3),
+        }
     args.out.mkdir(parents=True, exist_ok=True)
     write_text(args.out / "import_speed.json", json.dumps(result, indent=2) + "\n")
     formats = ", ".join(f"{n} {f}" for f, n in sorted(report.formats.items()))
@@ -136,6 +153,10 @@ def main() -> None:
     print(f"json.loads baseline: {base_rate:,.0f} records/s; import: {imp_rate:,.0f} records/s (CPU time, best of "
           f"{args.rounds} per file): ratio {imp_rate / base_rate:.2f} (goal 0.3; rounds {result['round_ratios']}); "
           f"peak traced memory while importing {peak_mb:.1f} MB")
+    if args.real:
+        real = result["real"]
+        print(f"published trajectories: {real['files']} files, {real['records']} records, {real['steps']} steps, "
+              f"{real['mb']} MB: ratio {real['ratio']:.2f} (rounds {real['round_ratios']})")
 
 
 if __name__ == "__main__":
