@@ -5,6 +5,11 @@ plain chat messages), one JSONL file per format, imported by the same streaming 
 importer pays). Goal: at least 0.3 of the baseline's records/s. Peak memory is traced on a further
 streamed pass (nothing kept), so it stays near one record, not the whole set.
 
+Two sets are generated. The first copies each format's test fixture as it is (5-13 steps with outputs of a few
+lines: ~1.3 KB a step, 6 KB a record with a 2 KB padding field): the importer's fixed cost per step weighs most
+there. The second sizes every observation like the published ones (lengths drawn from those of SWE-agent's 13
+published trajectories, whose records hold ~9.4 KB a step), as the trajectories users bring are.
+
 Both passes are timed by this process's CPU time (`time.process_time`), not wall time, file by file
 in `--rounds` rounds, the two passes over a file one right after the other, and each pass keeps its
 best time per file: on a shared machine, wall time counts other processes' work into whichever pass
@@ -23,6 +28,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import random
 import tempfile
 import time
 import tracemalloc
@@ -43,6 +50,10 @@ SOURCES = {
     "messages": ("messages.jsonl", 0),
 }
 PADDING = "x = compute(value, key)  # a line of tool output\n" * 40  # ~2 KB more per record, as real outputs are longer
+# `--sized`: each observation as long as a draw from the lengths of the 127 observations in SWE-agent's 13 published
+# trajectories (median 280 characters, mean 1,441: a log-normal with those two).
+OBSERVATION_MEDIAN, OBSERVATION_MEAN = 280, 1441
+OUTPUT_LINE = "    return int(round(value.total_seconds() / base_unit.total_seconds()))  # a line of output\n"
 
 
 def sample(name: str, index: int | None) -> dict:
@@ -53,7 +64,37 @@ def sample(name: str, index: int | None) -> dict:
     return data[index] if isinstance(data, list) else data
 
 
-def write_files(folder: Path, records: int) -> list[Path]:
+def observation_length(rng: random.Random) -> int:
+    sigma = math.sqrt(2 * math.log(OBSERVATION_MEAN / OBSERVATION_MEDIAN))
+    return min(int(rng.lognormvariate(math.log(OBSERVATION_MEDIAN), sigma)), 50_000)
+
+
+def lengthened(text: str, rng: random.Random) -> str:
+    missing = observation_length(rng) - len(text)
+    return text if missing <= 0 else text + "\n" + (OUTPUT_LINE * (missing // len(OUTPUT_LINE) + 1))[:missing]
+
+
+def sized(record: dict, rng: random.Random) -> None:
+    """Every observation of a record lengthened to a published-size draw: `.traj` steps' `observation`, and the
+    user and tool messages after the first assistant turn (`content` or SWE-agent datasets' `text`)."""
+    for key in ("trajectory", "history", "messages"):
+        items = record.get(key)
+        if not isinstance(items, list):
+            continue
+        answered = False
+        for item in items:
+            if "action" in item and isinstance(item.get("observation"), str):
+                item["observation"] = lengthened(item["observation"], rng)
+            role = item.get("role")
+            answered = answered or role in ("assistant", "ai")
+            field = "content" if "content" in item else "text"
+            if answered and role in ("user", "tool") and isinstance(item.get(field), str):
+                item[field] = lengthened(item[field], rng)
+
+
+def write_files(folder: Path, records: int, published_sizes: bool = False) -> list[Path]:
+    """One JSONL file per format; with `published_sizes`, observations sized as published (no padding field)."""
+    rng = random.Random(0)
     paths = []
     for position, (fmt, (name, index)) in enumerate(SOURCES.items()):
         per_format = records // len(SOURCES) + (position < records % len(SOURCES))
@@ -63,7 +104,10 @@ def write_files(folder: Path, records: int) -> list[Path]:
             for k in range(per_format):
                 record = json.loads(base)
                 record["instance_id"] = f"{fmt}-{k}"
-                record["padding"] = PADDING  # an extra field each importer must skip over
+                if published_sizes:
+                    sized(record, rng)
+                else:
+                    record["padding"] = PADDING  # an extra field each importer must skip over
                 fh.write(json.dumps(record) + "\n")
         paths.append(path)
     return paths
@@ -130,6 +174,11 @@ def main() -> None:
             importing(path, memory_report)
         peak_mb = tracemalloc.get_traced_memory()[1] / 1e6
         tracemalloc.stop()
+        for path in paths:
+            path.unlink()
+        sized_paths = write_files(Path(tmp), args.records, published_sizes=True)
+        s_mb = sum(p.stat().st_size for p in sized_paths) / 1e6
+        s_base, s_tbase, s_imp, s_timp, s_report, s_ratios = timed(sized_paths, args.rounds)
     base_rate, imp_rate = n_base / t_base, n_imp / t_imp
     result = {
         "records": n_imp, "files_mb": round(size_mb, 1), "formats": dict(report.formats),
@@ -137,6 +186,11 @@ def main() -> None:
         "round_ratios": ratios,
         "json_loads_records_per_s": round(base_rate), "import_records_per_s": round(imp_rate),
         "ratio": round(imp_rate / base_rate, 3), "goal_ratio": 0.3, "import_peak_traced_mb": round(peak_mb, 1),
+        "published_sizes": {
+            "records": s_imp, "files_mb": round(s_mb, 1), "round_ratios": s_ratios,
+            "json_loads_records_per_s": round(s_base / s_tbase), "import_records_per_s": round(s_imp / s_timp),
+            "ratio": round((s_imp / s_timp) / (s_base / s_tbase), 3),
+        },
     }
     if args.real:
         real = expand_paths(args.real)
@@ -153,6 +207,10 @@ def main() -> None:
     print(f"json.loads baseline: {base_rate:,.0f} records/s; import: {imp_rate:,.0f} records/s (CPU time, best of "
           f"{args.rounds} per file): ratio {imp_rate / base_rate:.2f} (goal 0.3; rounds {result['round_ratios']}); "
           f"peak traced memory while importing {peak_mb:.1f} MB")
+    published = result["published_sizes"]
+    print(f"observations sized as published ({published['files_mb']:.0f} MB): json.loads "
+          f"{published['json_loads_records_per_s']:,} records/s; import {published['import_records_per_s']:,} "
+          f"records/s: ratio {published['ratio']:.2f} (rounds {published['round_ratios']})")
     if args.real:
         real = result["real"]
         print(f"published trajectories: {real['files']} files, {real['records']} records, {real['steps']} steps, "
