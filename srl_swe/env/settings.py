@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from srl_swe import paths
 from srl_swe.errors import ConfigError
-from srl_swe.srl.prompts import DEFAULT_OBSERVATION_BUDGET, DEFAULT_SYSTEM_PROMPT
+from srl_swe.srl.prompts import DEFAULT_OBSERVATION_BUDGET, system_prompt
 from srl_swe.srl.turn import FORMAT_PENALTY
 from srl_swe.tools.schemas import CURSOR_TOOL, DEFAULT_TOOLS, TOOLS
 
@@ -40,7 +40,7 @@ class EnvSettings(BaseModel):
     )
     grade_timeout: float = Field(600.0, gt=0, description="Seconds the tests may run when grading.")
     grade_srl: bool = Field(False, description="srl mode: also grade the (expert's) final diff; rlvr always grades.")
-    system_prompt: str = DEFAULT_SYSTEM_PROMPT
+    system_prompt: str | None = Field(None, description="Unset: the tool set's own (prompts.system_prompt).")
 
     @field_validator("tools")
     @classmethod
@@ -54,6 +54,12 @@ class EnvSettings(BaseModel):
             raise ValueError(f"{CURSOR_TOOL} selects SWE-agent's cursor tools, which have no insert; drop one of them "
                              "(envs/swe-agent-cursors.yaml lists the cursor bundle)")
         return value
+
+    @model_validator(mode="after")
+    def _tools_prompt(self) -> EnvSettings:
+        if self.system_prompt is None:
+            self.system_prompt = system_prompt(self.tools)
+        return self
 
 
 def envs_dir() -> Path:

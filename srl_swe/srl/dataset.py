@@ -18,7 +18,7 @@ import pyarrow as pa
 from srl_swe.atomic import replacing_dir, write_json
 from srl_swe.errors import ConfigError
 from srl_swe.srl.expand import DEFAULT_HISTORY_WINDOW, DEFAULT_WORKDIR, expand
-from srl_swe.srl.prompts import DEFAULT_OBSERVATION_BUDGET, DEFAULT_SYSTEM_PROMPT
+from srl_swe.srl.prompts import DEFAULT_OBSERVATION_BUDGET
 from srl_swe.trajectories.schema import Trajectory
 
 DEFAULT_VAL_FRACTION = 0.05
@@ -93,7 +93,7 @@ def build_dataset(
     only_resolved: bool = False,
     val_fraction: float = DEFAULT_VAL_FRACTION,
     seed: int = 0,
-    system_prompt: str = DEFAULT_SYSTEM_PROMPT,
+    system_prompt: str | None = None,
     observation_budget: int = DEFAULT_OBSERVATION_BUDGET,
     progress: bool = False,
     tasks_dir: str | Path | None = None,
@@ -102,7 +102,8 @@ def build_dataset(
     from disk (memory-mapped). `only_resolved` keeps trajectories whose outcome is resolved.
     Splits: `train`, and `validation` when any trajectory is held out. Prompts name the workdir
     of each trajectory's task in the registry `tasks_dir` (/testbed for tasks it does not hold),
-    so they match what the env shows."""
+    so they match what the env shows; their system prompt is that of the tool set each trajectory used, unless
+    `system_prompt` is given."""
     kept = [t for t in trajectories if t.outcome.resolved] if only_resolved else list(trajectories)
     if not kept:
         hint = (

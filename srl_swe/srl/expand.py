@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TypedDict
 
-from srl_swe.srl.prompts import DEFAULT_OBSERVATION_BUDGET, DEFAULT_SYSTEM_PROMPT, step_prompt
+from srl_swe.srl.prompts import DEFAULT_OBSERVATION_BUDGET, step_prompt, trajectory_prompt
 from srl_swe.tools.actions import canonical
 from srl_swe.trajectories.schema import Trajectory
 
@@ -30,14 +30,15 @@ class Instance(TypedDict):
 def expand(
     trajectory: Trajectory,
     history_window: int | None = DEFAULT_HISTORY_WINDOW,
-    system_prompt: str = DEFAULT_SYSTEM_PROMPT,
+    system_prompt: str | None = None,
     observation_budget: int = DEFAULT_OBSERVATION_BUDGET,
     workdir: str = DEFAULT_WORKDIR,
 ) -> Iterator[Instance]:
     """One instance per expert step, in order; `step` counts from 0. `history_window=None` keeps
-    every earlier step."""
+    every earlier step. `system_prompt=None`: that of the tool set the expert used, as its env gives."""
     if history_window is not None and history_window < 0:
         raise ValueError(f"history_window must be >= 0 or None, got {history_window}.")
+    system_prompt = system_prompt if system_prompt is not None else trajectory_prompt(trajectory)
     actions = [canonical(s.action) for s in trajectory.steps]  # each once; earlier ones recur in later prompts
     n_steps = len(actions)
     for k, step in enumerate(trajectory.steps):

@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from srl_swe.text import truncate_middle
+from srl_swe.tools.schemas import DEFAULT_TOOLS, tool_schemas, tools_for
+from srl_swe.trajectories.schema import Trajectory
 
 DEFAULT_SYSTEM_PROMPT = """You are a software engineer fixing an issue in a repository inside a sandbox.
 Work step by step: explore, reproduce the problem, edit the code, run the tests, then submit.
@@ -23,6 +25,33 @@ Tools:
 - submit(): finish; your changes to the repository are the solution."""
 
 DEFAULT_OBSERVATION_BUDGET = 4000
+_TOOLS_HEADING = "\nTools:\n"
+
+
+def system_prompt(tools: Sequence[str]) -> str:
+    """The system prompt of a tool set: DEFAULT_SYSTEM_PROMPT for the default tools, else its instructions with the
+    set's own tools listed from their schemas (SWE-agent's windowed or cursor tools, say), so a policy is told the
+    tools its expert used."""
+    if set(tools) == set(DEFAULT_TOOLS):
+        return DEFAULT_SYSTEM_PROMPT
+    instructions = DEFAULT_SYSTEM_PROMPT[:DEFAULT_SYSTEM_PROMPT.index(_TOOLS_HEADING) + len(_TOOLS_HEADING)]
+    return instructions + "\n".join(_tool_line(schema) for schema in tool_schemas(tools))
+
+
+def trajectory_tools(trajectory: Trajectory) -> list[str]:
+    """The tool set a trajectory's actions come from (tools_for)."""
+    return tools_for((s.action.name, s.action.arguments) for s in trajectory.steps)
+
+
+def trajectory_prompt(trajectory: Trajectory) -> str:
+    return system_prompt(trajectory_tools(trajectory))
+
+
+def _tool_line(schema: dict) -> str:
+    """`- name(required, [optional]): description`."""
+    parameters = schema["parameters"]
+    names = [p if p in parameters["required"] else f"[{p}]" for p in parameters["properties"]]
+    return f"- {schema['name']}({', '.join(names)}): {schema['description']}"
 
 
 def issue_message(problem_statement: str, workdir: str = "/testbed") -> dict:

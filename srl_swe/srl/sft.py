@@ -14,9 +14,10 @@ from typing import Literal
 from srl_swe.jsonl import write_jsonl
 from srl_swe.srl.prompts import (
     DEFAULT_OBSERVATION_BUDGET,
-    DEFAULT_SYSTEM_PROMPT,
     issue_message,
     observation_message,
+    trajectory_prompt,
+    trajectory_tools,
 )
 from srl_swe.srl.turn import turn_text
 from srl_swe.text import truncate_middle
@@ -31,9 +32,11 @@ def sft_messages(
     trajectory: Trajectory,
     with_thoughts: bool = True,
     style: Style = "tool_calls",
-    system_prompt: str = DEFAULT_SYSTEM_PROMPT,
+    system_prompt: str | None = None,
     observation_budget: int = DEFAULT_OBSERVATION_BUDGET,
 ) -> list[dict]:
+    """The trajectory as one chat; `system_prompt=None`: that of the tool set the expert used."""
+    system_prompt = system_prompt if system_prompt is not None else trajectory_prompt(trajectory)
     messages = [{"role": "system", "content": system_prompt}, issue_message(trajectory.problem_statement)]
     for k, step in enumerate(trajectory.steps):
         thought = step.thought if with_thoughts else ""
@@ -74,6 +77,6 @@ def export_sft(
     records = ({
         "task_id": trajectory.task_id,
         "messages": sft_messages(trajectory, with_thoughts, style, observation_budget=observation_budget),
-        "tools": openai_tools() if style == "tool_calls" else [],
+        "tools": openai_tools(trajectory_tools(trajectory)) if style == "tool_calls" else [],
     } for trajectory in trajectories)
     return write_jsonl(path, records)

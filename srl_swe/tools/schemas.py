@@ -10,9 +10,10 @@ so any of them parses."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from srl_swe.tools.windowed_schemas import SET_CURSORS, WINDOWED_TOOLS
+from srl_swe.tools.windowed_schemas import CURSOR_SCHEMAS, SET_CURSORS, WINDOWED_TOOLS
 
 BASH = {
     "name": "bash",
@@ -66,6 +67,7 @@ BUNDLES: dict[str, list[str]] = {
     "swe-agent-cursors": ["bash", "open", "goto", "scroll_up", "scroll_down", "create", "set_cursors", "edit",
                           "find_file", "search_dir", "search_file", "submit"],
 }
+_ORDER = sorted(TOOLS, key=lambda name: name == "submit")  # TOOLS' order, submit last (stable sort)
 CURSOR_TOOL = SET_CURSORS["name"]  # its presence in a tool set selects the cursor bundle's file tools
 DEFAULT_TOOLS = BUNDLES["default"]
 
@@ -82,9 +84,29 @@ def parameter_order(name: str) -> list[str]:
     return list(TOOLS[name]["parameters"]["properties"]) if name in TOOLS else []
 
 
-def openai_tools(names: list[str] | None = None) -> list[dict[str, Any]]:
+def tool_schemas(names: Iterable[str]) -> list[dict[str, Any]]:
+    """The schemas of a tool set as a model is shown them, in TOOLS order (so a set's prompt does not depend on how a
+    spec lists it): a set with set_cursors shows the cursor versions of the shared file tools."""
+    wanted = set(names)
+    versions = CURSOR_SCHEMAS if CURSOR_TOOL in wanted else {}
+    return [versions.get(name, TOOLS[name]) for name in _ORDER if name in wanted]
+
+
+def openai_tools(names: Iterable[str] | None = None) -> list[dict[str, Any]]:
     """Tool schemas wrapped as OpenAI `tools` entries."""
-    return [{"type": "function", "function": TOOLS[n]} for n in (names or DEFAULT_TOOLS)]
+    return [{"type": "function", "function": schema} for schema in tool_schemas(names or DEFAULT_TOOLS)]
+
+
+def tools_for(calls: Iterable[tuple[str, dict[str, Any]]]) -> list[str]:
+    """The tool set that recorded (name, arguments) calls come from: the first bundle that holds them all (default,
+    swe-agent, swe-agent-cursors; a cursor edit needs the cursor bundle), else the default tools and the names."""
+    needed = set()
+    for name, arguments in calls:
+        needed.add(CURSOR_TOOL if is_cursor_call(name, arguments) else name)
+    for tools in BUNDLES.values():
+        if needed <= set(tools):
+            return list(tools)
+    return [name for name in _ORDER if name in needed or name in DEFAULT_TOOLS]
 
 
 def is_cursor_call(name: str, arguments: dict[str, Any]) -> bool:

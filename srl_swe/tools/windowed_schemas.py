@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from srl_swe.tools.cursor_window import OVERLAP, WINDOW
+
 
 def _tool(name: str, description: str, properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
     return {"name": name, "description": description,
@@ -47,8 +49,7 @@ WINDOWED_TOOLS: list[dict[str, Any]] = [
           ["search_term"]),
     _tool("edit", "Edits the open file: replaces lines start_line through end_line (inclusive) with replacement_text, "
           "or replaces the first occurrence of search with replace in the displayed lines (all of them with "
-          "replace-all); with the cursor tools, replacement_text alone replaces the lines from the start to the "
-          "end cursor (set_cursors). An edit that introduces a syntax error is refused.",
+          "replace-all). An edit that introduces a syntax error is refused.",
           {"start_line": _integer("First line to replace."), "end_line": _integer("Last line to replace (inclusive)."),
            "replacement_text": _string("The text that replaces the lines."),
            "search": _string("The text to search for in the displayed lines."),
@@ -62,3 +63,21 @@ WINDOWED_TOOLS: list[dict[str, Any]] = [
 SET_CURSORS = _tool("set_cursors", "Sets the start and end cursors to the given lines: the lines edit replaces.",
                     {"start_line": _integer("The line to set the start cursor to."),
                      "end_line": _integer("The line to set the end cursor to.")}, ["start_line", "end_line"])
+
+# How the cursor bundle's versions of the shared names behave, for prompts and `tools` lists of a cursor tool set
+# (calls still validate against the shared schemas above, which accept every form).
+CURSOR_SCHEMAS: dict[str, dict[str, Any]] = {t["name"]: t for t in [
+    _tool("open", f"Opens the file at the given path in the editor, showing {WINDOW} lines around line_number "
+                  "(default: the top of the file) with the start and end cursors marked.",
+          {"path": _string("The path of the file to open."),
+           "line_number": _integer("The line to centre the window on.")}, ["path"]),
+    _tool("goto", "Moves the window to show line_number.", {"line_number": _integer("The line to move the window to.")},
+          ["line_number"]),
+    _tool("scroll_up", f"Moves the window up {WINDOW - OVERLAP} lines.", {}, []),
+    _tool("scroll_down", f"Moves the window down {WINDOW - OVERLAP} lines.", {}, []),
+    _tool("create", "Creates and opens a new file with the given name.", {"filename": _string("The name of the file.")},
+          ["filename"]),
+    _tool("edit", "Replaces all lines from the start cursor to the end cursor (move them with set_cursors) with "
+                  "replacement_text. An edit that leaves a Python file with a syntax error is refused.",
+          {"replacement_text": _string("The text that replaces the selected lines.")}, ["replacement_text"]),
+]}
