@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 
 from srl_swe.env.settings import EnvSettings
-from srl_swe.env.state import EpisodeState
 from srl_swe.errors import TaskError
 from srl_swe.srl.dataset import build_dataset, task_workdirs
 from srl_swe.srl.expand import expand
@@ -16,6 +15,7 @@ from srl_swe.tasks.registry import save_task
 from srl_swe.tasks.spec import TaskSpec
 from srl_swe.tools.actions import bash, canonical, submit
 from srl_swe.trajectories.schema import Step, Trajectory
+from tests.episode_prompts import live_prompts
 
 
 def five_steps() -> Trajectory:
@@ -87,16 +87,11 @@ def test_workdir_is_named_in_the_issue_message():
 
 @pytest.mark.parametrize("workdir", ["/testbed", "/src/app"])
 def test_offline_prompts_equal_the_env_episode_prompts_for_any_workdir(workdir):
-    """What the env shows at step k of an srl episode (expert actions, their observations) is
-    exactly the dataset's prompt for step k, given the task's workdir."""
+    """The env's prompt at step k is exactly the dataset's prompt for step k, given the task's workdir."""
     trajectory = five_steps()
-    task = TaskSpec(instance_id=trajectory.task_id, problem_statement=trajectory.problem_statement, workdir=workdir)
     env_spec = EnvSettings(history_window=2, observation_budget=500)
     offline = list(expand(trajectory, 2, env_spec.system_prompt, env_spec.observation_budget, workdir=workdir))
-    episode = EpisodeState(task=task, expert=trajectory, started=0.0)
-    for k, step in enumerate(trajectory.steps):
-        assert offline[k]["prompt"] == episode.messages(env_spec), f"step {k}"
-        episode.history.append((canonical(step.action), step.observation))
+    assert [row["prompt"] for row in offline] == live_prompts(trajectory, env_spec, workdir)
 
 
 def test_build_dataset_takes_each_task_workdir_from_the_registry(tmp_path):

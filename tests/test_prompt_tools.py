@@ -9,14 +9,12 @@ import random
 from pathlib import Path
 
 from srl_swe.env.settings import EnvSettings, load_env_settings
-from srl_swe.env.state import EpisodeState
 from srl_swe.srl.expand import expand
 from srl_swe.srl.prompts import DEFAULT_SYSTEM_PROMPT, system_prompt, trajectory_tools
 from srl_swe.srl.sft import export_sft
-from srl_swe.tasks.spec import TaskSpec
-from srl_swe.tools.actions import canonical
 from srl_swe.tools.schemas import BUNDLES, tools_for
 from srl_swe.trajectories.importers import import_paths
+from tests.episode_prompts import live_prompts
 
 SAMPLES = Path(__file__).parent / "data" / "trajectories"
 
@@ -73,17 +71,14 @@ def imported(name: str):
 
 
 def test_an_imported_swe_agent_expert_is_prompted_as_its_env_prompts():
-    """The dataset's prompt of every step equals the env's, with the env spec of the expert's bundle."""
+    """The dataset's prompt of every step (no system prompt given) equals the env's, with the env spec of the
+    expert's bundle."""
     for name, spec in (("swe_agent_windowed.traj", "swe-agent"), ("swe_agent_cursors.traj", "swe-agent-cursors")):
         trajectory = imported(name)
         env_spec = load_env_settings(spec)
         assert set(trajectory_tools(trajectory)) == set(env_spec.tools)
-        offline = list(expand(trajectory, env_spec.history_window, observation_budget=env_spec.observation_budget))
-        task = TaskSpec(instance_id=trajectory.task_id, problem_statement=trajectory.problem_statement)
-        episode = EpisodeState(task=task, expert=trajectory, started=0.0)
-        for k, step in enumerate(trajectory.steps):
-            assert offline[k]["prompt"] == episode.messages(env_spec), f"{name} step {k}"
-            episode.history.append((canonical(step.action), step.observation))
+        offline = expand(trajectory, env_spec.history_window, observation_budget=env_spec.observation_budget)
+        assert [row["prompt"] for row in offline] == live_prompts(trajectory, env_spec), name
 
 
 def test_sft_export_gives_each_conversation_its_experts_tools(tmp_path):
