@@ -1,13 +1,13 @@
 """`gpu_check.sh --prepare`: the wheels the GPU check needs, for a machine that reaches no registry.
 
 What is downloaded: the packages the check imports (transformers, peft, trl with datasets, accelerate,
-pydantic, pyyaml, rich, safetensors) and everything they require, at the versions installed here
-(the versions the test suite runs), as binary wheels for the GPU machine's Python on manylinux
-x86_64. Assumed present on the GPU machine, so left out: torch and what torch itself requires
-(filelock, fsspec, jinja2, networkx, sympy, typing-extensions, ...), numpy (every CUDA image with
-torch has it), and pyarrow: datasets needs it for TRL's GRPOTrainer, and its wheel alone (52 MiB
-for CPython 3.11) would leave no room for the rest (all of it comes to 113 MiB). Without pyarrow
-there the TRL baseline stops with an ImportError after the project's own parts have printed.
+pydantic, pyyaml, rich, safetensors; msgspec and gymnasium, which the srl_swe modules it runs import) and
+everything they require, at the versions installed here (the versions the test suite runs), as binary
+wheels for the GPU machine's Python on manylinux x86_64. Assumed present on the GPU machine, so left out:
+torch and what torch itself requires (filelock, fsspec, jinja2, networkx, sympy, typing-extensions, ...),
+numpy (every CUDA image with torch has it), and pyarrow: datasets needs it for TRL's GRPOTrainer, and its
+wheel alone (52 MiB for CPython 3.11) would leave no room for the rest (all of it comes to 113 MiB).
+Without pyarrow there the TRL baseline stops with an ImportError after the project's own parts have printed.
 Tensorboard is not carried: the check logs metrics to JSONL only. The folder must stay within
 64 MiB (what a run carries); a larger one is an error naming the largest wheels."""
 
@@ -19,7 +19,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-NEEDED = ["transformers", "peft", "trl", "accelerate", "datasets", "pydantic", "pyyaml", "rich", "safetensors"]
+NEEDED = ["transformers", "peft", "trl", "accelerate", "datasets", "pydantic", "pyyaml", "rich", "safetensors",
+          "msgspec", "gymnasium"]
 ASSUMED_PRESENT = ["torch", "numpy", "pyarrow"]
 LIMIT_MIB = 64
 PLATFORMS = ["manylinux2014_x86_64", "manylinux_2_17_x86_64", "manylinux_2_28_x86_64", "linux_x86_64"]
