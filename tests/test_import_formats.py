@@ -149,9 +149,12 @@ def test_strict_fails_on_a_dropped_step_and_the_cli_prints_a_table(tmp_path):
         import_paths([DATA / "mini_v2_tags.traj.json"], strict=True)
     import_paths([DATA / "swe_agent_windowed.traj"], strict=True)  # nothing dropped: no error
     out = tmp_path / "o.jsonl"
+    out.write_text("earlier\n")
     result = CliRunner().invoke(app, ["data", "import", str(DATA / "mini_v2_tags.traj.json"), "--out", str(out),
                                       "--strict"])
-    assert result.exit_code == 1 and "--strict" in result.output and not out.exists()
+    # the import streams into a temporary file, which replaces --out only when all went well
+    assert result.exit_code == 1 and "--strict" in result.output
+    assert out.read_text() == "earlier\n" and sorted(p.name for p in tmp_path.iterdir()) == ["o.jsonl"]
     result = CliRunner().invoke(app, ["data", "import", str(DATA / "mini_v2_tags.traj.json"),
                                       str(DATA / "history_only.traj"), "--out", str(out)])
     assert result.exit_code == 0, result.output

@@ -7,10 +7,12 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from srl_swe.atomic import replacing
 from srl_swe.cli.common import Ray, console, fail, friendly, out
-from srl_swe.trajectories.importers import FORMATS, ImportReport, import_paths
+from srl_swe.trajectories.importers import FORMATS, ImportReport, expand_paths, import_paths, stream_paths
 from srl_swe.trajectories.schema import write_jsonl
 
 app = typer.Typer(help="Expert trajectories and the SRL dataset: import, build, record.", no_args_is_help=True)
@@ -59,14 +61,30 @@ def import_(
     mini-swe-agent 1.x/2.x, OpenHands / SWE-Gym or OpenAI-chat files (JSON, JSON arrays, JSONL,
     .gz; folders and glob patterns) into srl-swe's JSONL. Every record skipped and every step
     dropped is counted per source, with its reason."""
-    trajectories, report = import_paths(files, format)
-    show_report(report, show)
-    if strict:
-        report.check_strict()
-    if not trajectories:
-        fail("No trajectory could be imported; see the reasons above (or force a format with --format).")
-    write_jsonl(output, trajectories)
-    out.print(f"wrote {len(trajectories)} trajectories to {output}", highlight=False)
+    found = expand_paths(files)
+    report = ImportReport()
+    # Streamed: each trajectory is written as it is read, so a large set never sits in memory; the output replaces
+    # `output` only when all went well (--strict, nothing imported: it is left as it was).
+    with _import_progress(len(found)) as progress, replacing(output) as fh:
+        bar = progress.add_task("", total=len(found))
+        written = 0
+        for trajectory in stream_paths(found, format, report, done=lambda _: progress.advance(bar)):
+            fh.write(trajectory.model_dump_json() + "\n")
+            written += 1
+            progress.update(bar, description=f"{written} trajectories")
+        progress.stop()
+        show_report(report, show)
+        if strict:
+            report.check_strict()
+        if not written:
+            fail("No trajectory could be imported; see the reasons above (or force a format with --format).")
+    out.print(f"wrote {written} trajectories to {output}", highlight=False)
+
+
+def _import_progress(files: int) -> Progress:
+    columns = (TextColumn("[bold]import[/]"), BarColumn(), MofNCompleteColumn(), TextColumn("files"),
+               TimeElapsedColumn(), TextColumn("{task.description}"))
+    return Progress(*columns, console=console, transient=True)
 
 
 @app.command("build", context_settings={"allow_extra_args": True})

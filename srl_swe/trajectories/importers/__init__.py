@@ -2,7 +2,7 @@
 OpenHands / SWE-Gym, plain OpenAI chat) onto `Trajectory`."""
 
 from srl_swe.trajectories.importers.detect import FORMATS
-from srl_swe.trajectories.importers.loader import expand_paths, import_file, import_paths
+from srl_swe.trajectories.importers.loader import expand_paths, import_file, import_paths, stream_paths
 from srl_swe.trajectories.importers.report import ImportReport, Where
 
-__all__ = ["FORMATS", "ImportReport", "Where", "expand_paths", "import_file", "import_paths"]
+__all__ = ["FORMATS", "ImportReport", "Where", "expand_paths", "import_file", "import_paths", "stream_paths"]

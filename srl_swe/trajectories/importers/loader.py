@@ -8,7 +8,7 @@ from __future__ import annotations
 import glob
 import gzip
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -131,12 +131,22 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     return found
 
 
+def stream_paths(paths: Iterable[str | Path], format: str = "auto", report: ImportReport | None = None,
+                 done: Callable[[Path], None] | None = None) -> Iterator[Trajectory]:
+    """Every trajectory under `paths`, streamed, file after file; `done(path)` after each file."""
+    report = report if report is not None else ImportReport()
+    for path in expand_paths(paths):
+        yield from import_file(path, format, report)
+        if done is not None:
+            done(path)
+
+
 def import_paths(paths: Iterable[str | Path], format: str = "auto",
                  strict: bool = False) -> tuple[list[Trajectory], ImportReport]:
     """Every trajectory under `paths`, with the report. `strict`: raise StrictImportError when any
     record was skipped or any step dropped."""
     report = ImportReport()
-    trajectories = [t for path in expand_paths(paths) for t in import_file(path, format, report)]
+    trajectories = list(stream_paths(paths, format, report))
     if strict:
         report.check_strict()
     return trajectories, report
