@@ -6,15 +6,19 @@ from __future__ import annotations
 
 import gzip
 import json
+import random
+import shlex
 import shutil
 
 import pytest
 from typer.testing import CliRunner
 
 from srl_swe.cli.main import app
+from srl_swe.errors import FormatError
 from srl_swe.tools.actions import Action, bash, parse, submit
 from srl_swe.trajectories.importers import ImportReport, import_file, import_paths
 from srl_swe.trajectories.importers.report import StrictImportError
+from srl_swe.trajectories.importers.swe_agent_commands import action_from_command, shell_words
 from srl_swe.trajectories.schema import read_jsonl, write_jsonl
 from tests.test_importers import DATA, PROBLEM_HEAD
 
@@ -184,3 +188,22 @@ def test_a_tool_call_whose_function_is_not_an_object_is_reported_not_raised(tmp_
     assert [len(t.steps) for t in trajectories] == [1]
     assert [(e.kind, e.where.line) for e in report.skipped] == [("no steps", 1)]
     assert "needs a 'name'" in report.dropped[0].detail
+
+
+def test_windowed_commands_split_as_shlex_splits_them():
+    """The regex split gives shlex.split's words (or its error) on random text over shell-significant characters,
+    and refuses an unclosed quote after a long word at once (nested quantifiers there backtrack for hours)."""
+    rng = random.Random(3)
+    alphabet = ["a", "b", " ", "\t", "\n", "\r", "'", '"', "\\", "#", "é", "\x0b", "\xa0", "1", "="]
+    for _ in range(20_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14)))
+        try:
+            expected = shlex.split(text)
+        except ValueError:
+            with pytest.raises(FormatError, match="cannot split command"):
+                shell_words(text)
+            continue
+        assert shell_words(text) == expected, repr(text)
+    with pytest.raises(FormatError, match="No closing quotation"):
+        shell_words("open " + "a" * 200 + "'")
+    assert action_from_command('search_dir "def add" src').arguments == {"search_term": "def add", "dir": "src"}

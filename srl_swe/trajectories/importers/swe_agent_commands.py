@@ -34,9 +34,13 @@ _LINE_EDIT = re.compile(r"edit[ \t]+(\d+)[ \t]*:[ \t]*(\d+)[ \t]*(?:\n(.*?))?(?:
 _CURSOR_EDIT = re.compile(r"edit[ \t]*\n((?:.*\n)?)end_of_edit", re.S)
 NOT_CURSORS = ("`edit` with no line range is the edit of SWE-agent's cursor tools (set_cursors), but this trajectory "
                "used other tools ({tools}); expected `edit <start_line>:<end_line>`")
-# shlex.split (POSIX mode, no comments) splits on these four characters only; quotes and backslashes change words.
-_SHELL_QUOTING = re.compile(r"['\"\\]")
-_SHELL_WORD = re.compile(r"[^ \t\r\n]+")
+# What shlex.split (POSIX, no comments) gives for text without backslashes, read by regexes: words of unquoted runs
+# and quoted strings, split on shlex's four whitespace characters. shlex reads a character at a time in Python, the
+# most of importing a windowed command; text with a backslash, or an unclosed quote, still goes to shlex.
+# (Possessive quantifiers: with plain ones, `open aaa…a'` backtracks exponentially before it fails.)
+_SHELL_WORDS = re.compile(r"""[ \t\r\n]*+(?:(?:[^ \t\r\n'"]++|'[^']*+'|"[^"]*+")++[ \t\r\n]*+)*+""")
+_SHELL_WORD = re.compile(r"""(?:[^ \t\r\n'"]++|'[^']*+'|"[^"]*+")++""")
+_SHELL_PART = re.compile(r"""'([^']*)'|"([^"]*)"|([^'"]+)""")
 _LIST_FLAGS = {"view_range"}
 # Only the editor's own flags start a new argument, so a value such as `--new_str '--verbose'` stays a value.
 _EDITOR_FLAGS = {"file_text", "old_str", "new_str", "insert_line", "view_range"}
@@ -76,17 +80,22 @@ def split_submit(command: str) -> tuple[str, bool]:
     return command, False
 
 
-def _split(text: str) -> list[str]:
-    if not _SHELL_QUOTING.search(text):
-        return _SHELL_WORD.findall(text)  # what shlex.split gives for text without quotes or escapes, far faster
+def shell_words(text: str) -> list[str]:
+    """shlex.split's words of a command line (FormatError when it cannot split it)."""
+    if "\\" not in text and _SHELL_WORDS.fullmatch(text):
+        return [_unquoted(word) if "'" in word or '"' in word else word for word in _SHELL_WORD.findall(text)]
     try:
         return shlex.split(text)
     except ValueError as exc:
         raise FormatError(f"cannot split command ({exc}): {text[:80]!r}") from exc
 
 
+def _unquoted(word: str) -> str:
+    return "".join(single or double or plain for single, double, plain in _SHELL_PART.findall(word))
+
+
 def _windowed(name: str, text: str) -> Action:
-    values = _split(text)[1:]
+    values = shell_words(text)[1:]
     names = POSITIONAL[name]
     if len(values) > len(names):
         raise FormatError(f"{name} takes at most {len(names)} argument(s) ({', '.join(names) or 'none'}), "
@@ -95,7 +104,7 @@ def _windowed(name: str, text: str) -> Action:
 
 
 def _editor(text: str) -> Action:
-    tokens = _split(text)
+    tokens = shell_words(text)
     if len(tokens) < 3:
         raise FormatError(f"editor command needs a subcommand and a path: {text[:80]!r}")
     arguments: dict[str, Any] = {"command": tokens[1], "path": tokens[2]}
