@@ -222,18 +222,19 @@ def verify(
     missing = sorted({t.task_id for t in trajectories} - registered)
     if missing:
         fail(f"No registered task for {', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''} in "
-             f"{tasks_dir or 'tasks/'}; register them (srl-swe tasks register) or pass --tasks.")
-    table = Table("task", "steps", "as recorded", "resolved", "repo root", box=None, highlight=False)
+             f"{tasks_dir or 'tasks/'}; register them (srl-swe tasks add, or tasks import for SWE-bench JSONL) or "
+             "pass --tasks (a trajectory that names no instance id is the task named by its file: <task id>.traj).")
+    table = Table("#", "task", "steps", "as recorded", "resolved", "repo root", box=None, highlight=False)
     verified = []
     for n, trajectory in enumerate(trajectories, 1):
         with console.status(f"replaying {n}/{len(trajectories)}: {trajectory.task_id}"):
             result = replay(trajectory, tasks_dir, repo_root)
         verified.append(result.trajectory)
-        table.add_row(escape(trajectory.task_id), str(result.steps_run),
+        table.add_row(str(n), escape(trajectory.task_id), str(result.steps_run),
                       f"{result.steps_matching}/{len(trajectory.steps)}", "yes" if result.resolved else "no",
                       escape(result.root or "-"))
         for line in result.differences[:show]:
-            console.print(f"  {trajectory.task_id}: {line}", style="yellow", highlight=False, markup=False)
+            console.print(f"  {n} {trajectory.task_id}: {line}", style="yellow", highlight=False, markup=False)
     console.print(table)
     write_jsonl(output, verified)
     resolved = sum(bool(t.outcome.resolved) for t in verified)
