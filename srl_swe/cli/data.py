@@ -235,7 +235,7 @@ def verify(
                       escape(result.root or "-"))
         for line in result.differences[:show]:
             console.print(f"  {n} {trajectory.task_id}: {line}", style="yellow", highlight=False, markup=False)
-    console.print(table)
+    out.print(table)
     write_jsonl(output, verified)
     resolved = sum(bool(t.outcome.resolved) for t in verified)
     out.print(f"wrote {len(verified)} trajectories to {output}: {resolved} resolved", highlight=False)
