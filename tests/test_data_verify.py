@@ -115,6 +115,7 @@ def test_verify_replays_reports_differences_and_build_keeps_only_resolved(tmp_pa
     built = runner.invoke(app, ["data", "build", "--trajectories", str(tmp_path / "verified.jsonl"), "--only-resolved",
                                 "--out", str(tmp_path / "ds"), "--val-fraction", "0"])
     assert built.exit_code == 0, built.output
+    assert "instances from 1 of 2 trajectories (resolved ones)" in " ".join(built.output.split())
     assert sum(len(split) for split in datasets.load_from_disk(str(tmp_path / "ds")).values()) == len(FIXES.steps)
 
 

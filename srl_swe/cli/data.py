@@ -126,10 +126,12 @@ def build(
     if strict:
         report.check_strict()
     built = build_dataset(loaded, output, window, only_resolved, val_fraction, seed, progress=True, tasks_dir=tasks_dir)
+    kept = [t for t in loaded if t.outcome.resolved] if only_resolved else loaded
     rows = ", ".join(f"{name} {len(split)}" for name, split in built.items())
-    out.print(f"wrote {output}: {rows} instances from {len(loaded)} trajectories", highlight=False)
+    used = (f"{len(kept)} of {len(loaded)} trajectories (resolved ones)" if only_resolved
+            else f"{len(loaded)} trajectories")
+    out.print(f"wrote {output}: {rows} instances from {used}", highlight=False)
     if sft is not None:
-        kept = [t for t in loaded if t.outcome.resolved] if only_resolved else loaded
         count = export_sft(kept, sft, with_thoughts=sft_thoughts, style=sft_style)
         out.print(f"wrote {count} SFT conversations to {sft}", highlight=False)
 
