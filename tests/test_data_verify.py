@@ -124,4 +124,9 @@ def test_verify_names_tasks_that_are_not_registered(tmp_path):
     result = CliRunner().invoke(app, ["data", "verify", str(tmp_path / "t.jsonl"), "--out", str(tmp_path / "o.jsonl")])
     assert result.exit_code == 1 and "No registered task for nope-1" in result.output
     assert "srl-swe tasks add" in " ".join(result.output.split())
+    (tmp_path / "registry").mkdir()  # the registry flag has the name the other commands give it, too
+    result = CliRunner().invoke(app, ["data", "verify", str(tmp_path / "t.jsonl"), "--out", str(tmp_path / "o.jsonl"),
+                                      "--tasks-dir", str(tmp_path / "registry")])
+    assert result.exit_code == 1
+    assert f"No registered task for nope-1 in {tmp_path / 'registry'}" in " ".join(result.output.split())
     assert not (tmp_path / "o.jsonl").exists()

@@ -199,7 +199,8 @@ def verify(
     output: Annotated[Path, typer.Option("--out", help="Where to write the trajectories with outcome.resolved set.")],
     tasks_dir: Annotated[
         Path | None,
-        typer.Option("--tasks", help="Task registry holding each trajectory's task (default: the project's tasks/)."),
+        typer.Option("--tasks", "--tasks-dir",
+                     help="Task registry holding each trajectory's task (default: the project's tasks/)."),
     ] = None,
     repo_root: Annotated[
         str | None,
