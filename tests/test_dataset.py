@@ -17,7 +17,7 @@ from srl_swe.srl.rewards import format_reward
 from srl_swe.srl.sft import export_sft
 from srl_swe.tools.actions import canonical
 from srl_swe.trajectories.importers import import_paths
-from srl_swe.trajectories.schema import write_jsonl
+from srl_swe.trajectories.schema import Outcome, write_jsonl
 from tests.test_importers import FIRST_SAMPLES
 
 DATA = Path(__file__).parent / "data" / "trajectories"
@@ -93,7 +93,9 @@ def test_only_resolved_and_history_window(tmp_path, trajectories):
     unresolved = [
         t.model_copy(update={"outcome": t.outcome.model_copy(update={"resolved": False})}) for t in trajectories
     ]
-    with pytest.raises(ConfigError, match="only-resolved"):
+    unresolved[0] = unresolved[0].model_copy(update={"outcome": Outcome(resolved=None)})
+    with pytest.raises(ConfigError, match=rf"kept none of {len(unresolved)} \({len(unresolved) - 1} marked not "
+                                          r"resolved, 1 never graded: `srl-swe data verify` grades them\)"):
         build_dataset(unresolved, tmp_path / "none", only_resolved=True)
 
 

@@ -18,12 +18,13 @@ from typing import Any
 from srl_swe.agents.replay import replay
 from srl_swe.tasks.registry import load_task
 from srl_swe.tools.actions import Action
+from srl_swe.tools.execute import NO_OUTPUT
 from srl_swe.tools.schemas import CURSOR_TOOL, TOOLS, is_cursor_call
 from srl_swe.trajectories.importers.common import capped
 from srl_swe.trajectories.schema import Outcome, Step, Trajectory
 
-# Repo roots other agents run in; `/<repo name>` (older SWE-agent) is added per task.
-_ROOTS = r"/testbed|/workspace/[\w.-]+|/repo|/app"
+# Repo roots other agents run in (SWE-agent 0.x: `/<owner>__<repo>`); `/<repo name>` is added per task.
+_ROOTS = r"/testbed|/workspace/[\w.-]+|/repo|/app|/[A-Za-z0-9][\w.-]*__[\w.-]+"
 
 
 @dataclass
@@ -41,14 +42,15 @@ class Verified:
 
 def repo_root(trajectory: Trajectory, workdir: str, repo: str = "") -> str | None:
     """The absolute repo root the original agent worked in, where it is not `workdir`: the
-    first known root that starts a path in the expert's actions."""
+    first known root that starts a path in the expert's actions or, where the actions name
+    only relative paths (`open src/x.py`), in the observations (`[File: /<root>/src/x.py ...]`)."""
     names = _ROOTS + (f"|/{re.escape(repo.rsplit('/', 1)[-1])}" if repo else "")
     pattern = re.compile(rf"(?<![\w./-])({names})(?=/|\s|[\"':]|$)")
-    for step in trajectory.steps:
-        for value in step.action.arguments.values():
-            match = pattern.search(value) if isinstance(value, str) else None
-            if match:
-                return None if match.group(1) == workdir else match.group(1)
+    texts = [v for s in trajectory.steps for v in s.action.arguments.values() if isinstance(v, str)]
+    for text in texts + [s.observation for s in trajectory.steps]:
+        match = pattern.search(text)
+        if match:
+            return None if match.group(1) == workdir else match.group(1)
     return None
 
 
@@ -65,16 +67,24 @@ def _remap_action(action: Action, root: str | None, workdir: str) -> Action:
 
 
 def first_difference(recorded: str, live: str) -> str | None:
-    """Where a live observation departs from the recorded one (trailing spaces ignored), or None."""
-    want = [line.rstrip() for line in capped(recorded).rstrip().split("\n")]
-    got = [line.rstrip() for line in capped(live).rstrip().split("\n")]
-    if want == got:
+    """Where a live observation departs from the recorded one (blank lines at the edges and trailing
+    spaces ignored), or None. SWE-agent records a command's empty output as '' and shows the agent
+    the env's no-output line."""
+    want = [line.rstrip() for line in capped(recorded).strip("\r\n").rstrip().split("\n")]
+    got = [line.rstrip() for line in capped(live).strip("\r\n").rstrip().split("\n")]
+    if want == got or (want == [""] and got == [NO_OUTPUT]):
         return None
     for n, (a, b) in enumerate(zip(want, got, strict=False), 1):
         if a != b:
             return f"line {n}: recorded {a[:120]!r}, replay {b[:120]!r}"
     shorter, extra = ("replay", want[len(got)]) if len(want) > len(got) else ("recording", got[len(want)])
     return f"line {min(len(want), len(got)) + 1}: the {shorter} ends here; the other goes on with {extra[:120]!r}"
+
+
+def _recorded(step: Step, diff: str | None) -> str:
+    """What the step showed: SWE-agent 0.x records a submit's observation as '' and the diff it
+    submitted as the run's submission (the outcome's diff)."""
+    return diff if step.action.name == "submit" and not step.observation.strip() and diff else step.observation
 
 
 def verify(trajectory: Trajectory, tasks_dir: str | Path | None = None, root: str | None = None,
@@ -94,7 +104,8 @@ def verify(trajectory: Trajectory, tasks_dir: str | Path | None = None, root: st
     episode = replay(remapped, "srl", tasks_dir, task_id=task.instance_id, seed=0, expert=remapped, **settings)
     for k, (original, step, turn) in enumerate(zip(trajectory.steps, remapped.steps, episode.turns, strict=False)):
         result.steps_run += 1
-        difference = first_difference(remap_text(original.observation, root, task.workdir), turn.observation)
+        recorded = _recorded(original, trajectory.outcome.diff)
+        difference = first_difference(remap_text(recorded, root, task.workdir), turn.observation)
         if difference is None:
             result.steps_matching += 1
         else:

@@ -144,10 +144,12 @@ def build(
     if strict:
         report.check_strict()
     built = build_dataset(loaded, output, window, only_resolved, val_fraction, seed, progress=True, tasks_dir=tasks_dir)
+    kept = [t for t in loaded if t.outcome.resolved] if only_resolved else loaded
     rows = ", ".join(f"{name} {len(split)}" for name, split in built.items())
-    out.print(f"wrote {output}: {rows} instances from {len(loaded)} trajectories", highlight=False)
+    used = (f"{len(kept)} of {len(loaded)} trajectories (resolved ones)" if only_resolved
+            else f"{len(loaded)} trajectories")
+    out.print(f"wrote {output}: {rows} instances from {used}", highlight=False)
     if sft is not None:
-        kept = [t for t in loaded if t.outcome.resolved] if only_resolved else loaded
         count = export_sft(kept, sft, with_thoughts=sft_thoughts, style=sft_style)
         out.print(f"wrote {count} SFT conversations to {sft}", highlight=False)
 
@@ -215,7 +217,8 @@ def verify(
     output: Annotated[Path, typer.Option("--out", help="Where to write the trajectories with outcome.resolved set.")],
     tasks_dir: Annotated[
         Path | None,
-        typer.Option("--tasks", help="Task registry holding each trajectory's task (default: the project's tasks/)."),
+        typer.Option("--tasks", "--tasks-dir",
+                     help="Task registry holding each trajectory's task (default: the project's tasks/)."),
     ] = None,
     repo_root: Annotated[
         str | None,
@@ -240,19 +243,20 @@ def verify(
     missing = sorted({t.task_id for t in trajectories} - registered)
     if missing:
         fail(f"No registered task for {', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''} in "
-             f"{tasks_dir or 'tasks/'}; register them (srl-swe tasks register) or pass --tasks.")
-    table = Table("task", "steps", "as recorded", "resolved", "repo root", box=None, highlight=False)
+             f"{tasks_dir or 'tasks/'}; register them (srl-swe tasks add, or tasks import for SWE-bench JSONL) or "
+             "pass --tasks (a trajectory that names no instance id is the task named by its file: <task id>.traj).")
+    table = Table("#", "task", "steps", "as recorded", "resolved", "repo root", box=None, highlight=False)
     verified = []
     for n, trajectory in enumerate(trajectories, 1):
         with console.status(f"replaying {n}/{len(trajectories)}: {trajectory.task_id}"):
             result = replay(trajectory, tasks_dir, repo_root)
         verified.append(result.trajectory)
-        table.add_row(escape(trajectory.task_id), str(result.steps_run),
+        table.add_row(str(n), escape(trajectory.task_id), str(result.steps_run),
                       f"{result.steps_matching}/{len(trajectory.steps)}", "yes" if result.resolved else "no",
                       escape(result.root or "-"))
         for line in result.differences[:show]:
-            console.print(f"  {trajectory.task_id}: {line}", style="yellow", highlight=False, markup=False)
-    console.print(table)
+            console.print(f"  {n} {trajectory.task_id}: {line}", style="yellow", highlight=False, markup=False)
+    out.print(table)
     write_jsonl(output, verified)
     resolved = sum(bool(t.outcome.resolved) for t in verified)
     out.print(f"wrote {len(verified)} trajectories to {output}: {resolved} resolved", highlight=False)

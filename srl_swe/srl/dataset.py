@@ -106,10 +106,13 @@ def build_dataset(
     `system_prompt` is given."""
     kept = [t for t in trajectories if t.outcome.resolved] if only_resolved else list(trajectories)
     if not kept:
-        hint = (
-            " (--only-resolved kept none: no trajectory is marked resolved)" if only_resolved and trajectories else ""
-        )
-        raise ConfigError(f"No trajectories to build a dataset from{hint}; pass --trajectories FILE_OR_DIR.")
+        if only_resolved and trajectories:
+            failed = sum(t.outcome.resolved is False for t in trajectories)
+            raise ConfigError(
+                f"No trajectories to build a dataset from: --only-resolved kept none of {len(trajectories)} ({failed} "
+                f"marked not resolved, {len(trajectories) - failed} never graded: `srl-swe data verify` grades them); "
+                "build without --only-resolved to use them anyway.")
+        raise ConfigError("No trajectories to build a dataset from; pass --trajectories FILE_OR_DIR.")
     held_out = split_indices(len(kept), val_fraction, seed)
     workdirs = task_workdirs({t.task_id for t in kept}, tasks_dir)
     out_dir = Path(out_dir)
