@@ -11,9 +11,9 @@ from srl_swe.env.settings import load_env_settings
 from srl_swe.sandbox import DockerSandbox, DockerSandboxConfig
 from srl_swe.tools.actions import make_action
 from srl_swe.tools.cursor_window import END_MARK, START_MARK
-from srl_swe.tools.cursors import EDIT_SUCCESS, LINT_INTRO, LINT_OUTRO
 from srl_swe.tools.execute import ToolRunner
 from srl_swe.tools.schemas import BUNDLES
+from srl_swe.tools.shell_tools import EDIT_SUCCESS, LINT_INTRO, LINT_OUTRO
 
 LONG = "".join(f"line {i}\n" for i in range(1, 251))
 CODE = "def add(a, b):\n    return a - b\n\n\ndef sub(a, b):\n    return a - b\n"

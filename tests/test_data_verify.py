@@ -63,6 +63,11 @@ OLD_ROOT = "/acme__lrukit"
 OLD_STEPS = [
     ('find_file "lru.py"\n', f'Found 1 matches for "lru.py" in {OLD_ROOT}:\n{OLD_ROOT}/lrukit/lru.py\n'),
     ("echo '# cache' >> lrukit/lru.py\n", ""),
+    # 0.x's own tools (SWE-agent 1.x's of the same names print otherwise): one empty line, the window, then updated
+    ("create /tmp/notes.py\n", "[File: /tmp/notes.py (1 lines total)]\n1:\n"),
+    ("edit 1:1\nx = 1\nend_of_edit\n", "[File: /tmp/notes.py (1 lines total)]\n1:x = 1\nFile updated. Please review "
+     "the changes and make sure they are correct (correct indentation, no duplicate lines, etc). Edit the file again "
+     "if necessary.\n"),
     ("submit\n", ""),
 ]
 OLD_TRAJ = {
@@ -85,13 +90,14 @@ def test_verify_remaps_a_root_found_only_in_observations_of_a_swe_agent_0x_file(
     (tmp_path / "lrukit-1.traj").write_text(json.dumps(OLD_TRAJ))
     (imported,), _ = import_paths([tmp_path / "lrukit-1.traj"])
     assert imported.task_id == "lrukit-1" and repo_root(imported, "/testbed", "lrukit") == OLD_ROOT
+    assert imported.tools == "swe-agent-0"  # replayed with 0.x's tools
     result = CliRunner().invoke(app, ["data", "verify", str(tmp_path / "lrukit-1.traj"),
                                       "--out", str(tmp_path / "verified.jsonl")])
     assert result.exit_code == 0, result.output
     out = " ".join(result.output.split())
-    assert "1 lrukit-1 3 2/3 no /acme__lrukit" in out
+    assert "1 lrukit-1 5 4/5 no /acme__lrukit" in out
     assert "step 1 (find_file)" not in out and "step 2 (bash)" not in out  # remapped root; '' is "no output"
-    assert ("step 3 (submit): line 1: recorded 'diff --git a/lrukit/other.py b/lrukit/other.py', "
+    assert ("step 5 (submit): line 1: recorded 'diff --git a/lrukit/other.py b/lrukit/other.py', "
             "replay 'diff --git a/lrukit/lru.py b/lrukit/lru.py'") in out  # compared with the submission
 
 

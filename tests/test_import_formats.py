@@ -86,6 +86,20 @@ def test_swe_agent_cursor_tools_keep_every_step_and_round_trip(tmp_path):
     assert again == t
 
 
+def test_a_trajectory_names_the_bundle_its_tool_names_do_not_tell(tmp_path):
+    # SWE-agent 0.x ("environment": "swe_main") with its default tools: 1.x's names, 0.x's tools
+    [t], report = load("swe_agent_0.traj")
+    assert report.dropped == [] and t.tools == "swe-agent-0" and len(t.steps) == 9
+    assert t.steps[4].action == Action(name="edit", arguments={"start_line": 2, "end_line": 2,
+                                                               "replacement_text": "return a + b"})
+    assert load("swe_agent_cursors.traj")[0][0].tools == "swe-agent-cursors"
+    # 1.x files: the names tell
+    assert load("swe_agent_windowed.traj")[0][0].tools is None and load("demo__calc-1.traj")[0][0].tools is None
+    write_jsonl(tmp_path / "t.jsonl", [t])
+    [again], _ = import_paths([tmp_path / "t.jsonl"])
+    assert again == t
+
+
 def test_a_bare_edit_of_a_trajectory_with_other_tools_is_dropped_with_the_reason(tmp_path):
     record = json.loads((DATA / "swe_agent_cursors.traj").read_text())
     record["replay_config"] = json.dumps({"agent": {"tools": {"bundles": [

@@ -8,7 +8,10 @@ import json
 import random
 from pathlib import Path
 
-from srl_swe.env.settings import EnvSettings, load_env_settings
+import pytest
+
+from srl_swe.env.settings import EnvSettings, load_env_settings, make_settings
+from srl_swe.errors import ConfigError
 from srl_swe.srl.expand import expand
 from srl_swe.srl.prompts import DEFAULT_SYSTEM_PROMPT, system_prompt, trajectory_tools
 from srl_swe.srl.sft import export_sft
@@ -48,6 +51,14 @@ def test_the_cursor_bundle_shows_its_own_window_and_edit():
     assert "200 lines" in listed["open"] and listed["scroll_up"].endswith("Moves the window up 198 lines.")
 
 
+def test_the_line_range_bundle_shows_its_own_edit_and_refuses_tools_it_lacks():
+    listed = tool_lines(load_env_settings("swe-agent-0").system_prompt)
+    assert "insert" not in listed and "set_cursors" not in listed
+    assert listed["edit"].startswith("- edit(start_line, end_line, replacement_text): Replaces lines start_line")
+    with pytest.raises(ConfigError, match="file_tools swe-agent-0 .* has no set_cursors or insert"):
+        make_settings({"tools": BUNDLES["swe-agent"], "file_tools": "swe-agent-0"})
+
+
 def test_a_spec_lists_its_tools_in_any_order_for_the_same_prompt():
     tools = list(BUNDLES["swe-agent"])
     random.Random(1).shuffle(tools)
@@ -73,7 +84,8 @@ def imported(name: str):
 def test_an_imported_swe_agent_expert_is_prompted_as_its_env_prompts():
     """The dataset's prompt of every step (no system prompt given) equals the env's, with the env spec of the
     expert's bundle."""
-    for name, spec in (("swe_agent_windowed.traj", "swe-agent"), ("swe_agent_cursors.traj", "swe-agent-cursors")):
+    for name, spec in (("swe_agent_windowed.traj", "swe-agent"), ("swe_agent_cursors.traj", "swe-agent-cursors"),
+                       ("swe_agent_0.traj", "swe-agent-0")):
         trajectory = imported(name)
         env_spec = load_env_settings(spec)
         assert set(trajectory_tools(trajectory)) == set(env_spec.tools)

@@ -13,7 +13,7 @@ from srl_swe import paths
 from srl_swe.errors import ConfigError
 from srl_swe.srl.prompts import DEFAULT_OBSERVATION_BUDGET, system_prompt
 from srl_swe.srl.turn import FORMAT_PENALTY
-from srl_swe.tools.schemas import CURSOR_TOOL, DEFAULT_TOOLS, TOOLS
+from srl_swe.tools.schemas import CURSOR_TOOL, DEFAULT_TOOLS, FILE_TOOLS, LINE_RANGE, TOOLS
 
 Mode = Literal["srl", "rlvr"]
 
@@ -26,6 +26,9 @@ class EnvSettings(BaseModel):
 
     mode: Mode = "srl"
     tools: list[str] = Field(default_factory=lambda: list(DEFAULT_TOOLS))
+    file_tools: Literal[FILE_TOOLS] = Field(
+        FILE_TOOLS[0], description="Which SWE-agent version's open/goto/scroll/create/edit run: 1.x's windowed ones "
+        "(swe-agent) or 0.x's line-range ones (swe-agent-0); a tool set with set_cursors runs the cursor ones.")
     max_steps: int = Field(50, ge=1, description="Steps before the episode is truncated.")
     max_format_errors: int | None = Field(5, ge=1, description="Malformed actions before truncation; null: no limit.")
     step_timeout: float = Field(60.0, gt=0, description="Seconds one bash command may run.")
@@ -57,8 +60,11 @@ class EnvSettings(BaseModel):
 
     @model_validator(mode="after")
     def _tools_prompt(self) -> EnvSettings:
+        if self.file_tools == LINE_RANGE and {CURSOR_TOOL, "insert"} & set(self.tools):
+            raise ValueError(f"file_tools {LINE_RANGE} (SWE-agent 0.x's line-range tools) has no set_cursors or "
+                             "insert; drop them from tools (envs/swe-agent-0.yaml lists the bundle)")
         if self.system_prompt is None:
-            self.system_prompt = system_prompt(self.tools)
+            self.system_prompt = system_prompt(self.tools, self.file_tools)
         return self
 
 

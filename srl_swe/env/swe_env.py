@@ -102,7 +102,8 @@ class SWEEnv(gym.Env):
             self._close_sandbox()
             self._sandbox = task_sandbox(task, self.tasks_dir)
             self._sandbox_task = task.instance_id
-            self._runner = ToolRunner(self._sandbox, self.settings.step_timeout, self.settings.tools)
+            self._runner = ToolRunner(self._sandbox, self.settings.step_timeout, self.settings.tools,
+                                      self.settings.file_tools)
         self._runner.reset()
 
     # -- one step --------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from srl_swe.text import truncate_middle
-from srl_swe.tools.schemas import DEFAULT_TOOLS, tool_schemas, tools_for
+from srl_swe.tools.schemas import BUNDLES, DEFAULT_TOOLS, FILE_TOOLS, bundle_file_tools, tool_schemas, tools_for
 from srl_swe.trajectories.schema import Trajectory
 
 DEFAULT_SYSTEM_PROMPT = """You are a software engineer fixing an issue in a repository inside a sandbox.
@@ -28,23 +28,25 @@ DEFAULT_OBSERVATION_BUDGET = 4000
 _TOOLS_HEADING = "\nTools:\n"
 
 
-def system_prompt(tools: Sequence[str]) -> str:
+def system_prompt(tools: Sequence[str], file_tools: str = FILE_TOOLS[0]) -> str:
     """The system prompt of a tool set: DEFAULT_SYSTEM_PROMPT for the default tools, else its instructions with the
     set's own tools listed from their schemas (SWE-agent's windowed or cursor tools, say), so a policy is told the
     tools its expert used."""
     if set(tools) == set(DEFAULT_TOOLS):
         return DEFAULT_SYSTEM_PROMPT
     instructions = DEFAULT_SYSTEM_PROMPT[:DEFAULT_SYSTEM_PROMPT.index(_TOOLS_HEADING) + len(_TOOLS_HEADING)]
-    return instructions + "\n".join(_tool_line(schema) for schema in tool_schemas(tools))
+    return instructions + "\n".join(_tool_line(schema) for schema in tool_schemas(tools, file_tools))
 
 
 def trajectory_tools(trajectory: Trajectory) -> list[str]:
-    """The tool set a trajectory's actions come from (tools_for)."""
+    """The tool set a trajectory's actions come from: the bundle it names (`tools`), else tools_for."""
+    if trajectory.tools is not None:
+        return list(BUNDLES[trajectory.tools])
     return tools_for((s.action.name, s.action.arguments) for s in trajectory.steps)
 
 
 def trajectory_prompt(trajectory: Trajectory) -> str:
-    return system_prompt(trajectory_tools(trajectory))
+    return system_prompt(trajectory_tools(trajectory), bundle_file_tools(trajectory.tools))
 
 
 def _tool_line(schema: dict) -> str:

@@ -13,7 +13,9 @@ from srl_swe.tools.actions import Action
 from srl_swe.tools.cursors import NAMES as CURSORS
 from srl_swe.tools.cursors import CursorTools
 from srl_swe.tools.editor import Editor
-from srl_swe.tools.schemas import CURSOR_TOOL, DEFAULT_TOOLS
+from srl_swe.tools.line_range import NAMES as LINE_RANGE_NAMES
+from srl_swe.tools.line_range import LineRangeTools
+from srl_swe.tools.schemas import CURSOR_TOOL, DEFAULT_TOOLS, FILE_TOOLS, LINE_RANGE
 from srl_swe.tools.windowed import NAMES as WINDOWED
 from srl_swe.tools.windowed import WindowedTools
 
@@ -49,19 +51,26 @@ def clean_output(text: str) -> str:
 
 class ToolRunner:
     """The tools of one episode on one sandbox. `reset()` forgets the editor's undo history and
-    the windowed tools' open file and window (call it when the sandbox is reset)."""
+    the windowed tools' open file and window (call it when the sandbox is reset). `file_tools`:
+    which SWE-agent version's file tools run (schemas.FILE_TOOLS; set_cursors in `tools` overrides it)."""
 
     def __init__(
-        self, sandbox: Sandbox, command_timeout: float = DEFAULT_COMMAND_TIMEOUT, tools: list[str] | None = None
+        self, sandbox: Sandbox, command_timeout: float = DEFAULT_COMMAND_TIMEOUT, tools: list[str] | None = None,
+        file_tools: str = FILE_TOOLS[0],
     ):
         self.sandbox = sandbox
         self.command_timeout = command_timeout
         self.tools = list(tools or DEFAULT_TOOLS)
         self.editor = Editor(sandbox)
-        # SWE-agent's file tools: the cursor bundle's versions where the tool set has set_cursors.
-        cursors = CURSOR_TOOL in self.tools
-        self.windowed = (CursorTools if cursors else WindowedTools)(sandbox, self.editor)
-        self.windowed_names = CURSORS if cursors else WINDOWED
+        # SWE-agent's file tools: the cursor bundle's versions where the tool set has set_cursors, else 1.x's
+        # windowed ones or 0.x's line-range ones as file_tools says (their names are the same).
+        if CURSOR_TOOL in self.tools:
+            kind, self.windowed_names = CursorTools, CURSORS
+        elif file_tools == LINE_RANGE:
+            kind, self.windowed_names = LineRangeTools, LINE_RANGE_NAMES
+        else:
+            kind, self.windowed_names = WindowedTools, WINDOWED
+        self.windowed = kind(sandbox, self.editor)
 
     def reset(self) -> None:
         self.editor.clear_history()

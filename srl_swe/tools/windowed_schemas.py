@@ -81,3 +81,13 @@ CURSOR_SCHEMAS: dict[str, dict[str, Any]] = {t["name"]: t for t in [
                   "replacement_text. An edit that leaves a Python file with a syntax error is refused.",
           {"replacement_text": _string("The text that replaces the selected lines.")}, ["replacement_text"]),
 ]}
+
+# How SWE-agent 0.x's default bundle (`swe-agent-0`) words the shared names that differ: its edit is the line-range
+# form only, and there is no insert.
+LINE_RANGE_SCHEMAS: dict[str, dict[str, Any]] = {t["name"]: t for t in [
+    _tool("edit", "Replaces lines start_line through end_line (inclusive) of the open file with replacement_text. An "
+                  "edit that leaves a Python file with a syntax error is refused.",
+          {"start_line": _integer("First line to replace."), "end_line": _integer("Last line to replace (inclusive)."),
+           "replacement_text": _string("The text that replaces the lines.")},
+          ["start_line", "end_line", "replacement_text"]),
+]}

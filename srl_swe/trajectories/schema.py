@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from srl_swe import jsonl
 from srl_swe.tools.actions import Action, canonical
+from srl_swe.tools.schemas import BUNDLES
 
 
 class Step(BaseModel):
@@ -48,6 +49,16 @@ class Trajectory(BaseModel):
     outcome: Outcome = Field(default_factory=Outcome)
     source: str = "srl-swe"
     model: str | None = None
+    # The tool bundle the expert used (a name in tools.schemas.BUNDLES), where its tool names alone do not tell:
+    # SWE-agent 0.x's line-range tools (swe-agent-0) share 1.x's names and print differently. None: from the names.
+    tools: str | None = None
+
+    @field_validator("tools")
+    @classmethod
+    def _known_bundle(cls, value: str | None) -> str | None:
+        if value is not None and value not in BUNDLES:
+            raise ValueError(f"unknown tool bundle {value!r}; known: {', '.join(BUNDLES)}")
+        return value
 
 
 def read_jsonl(path: str | Path) -> Iterator[Trajectory]:

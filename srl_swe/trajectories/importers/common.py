@@ -135,6 +135,7 @@ def make_trajectory(
     resolved: bool | None = None,
     diff: str | None = None,
     model: str | None = None,
+    tools: str | None = None,
 ) -> Trajectory:
     if not steps:
         raise SkipRecord("no steps", "the trajectory holds no action that parses")
@@ -152,6 +153,7 @@ def make_trajectory(
         "outcome": {"resolved": resolved, "diff": diff or ""},
         "source": source,
         "model": model if isinstance(model, str) else None,
+        "tools": tools,
     })
 
 

@@ -15,7 +15,11 @@ matching history message's; SWE-agent sometimes stores them as a Python-literal 
 tools (open, goto, scroll_up/down, create, find_file, search_dir, search_file, edit, insert) are
 tools here too, so every step imports with its own tool and arguments; so are SWE-agent 0.x's
 cursor tools (`set_cursors`, and `edit` with no line range, which replaces the lines between the
-cursors), unless the trajectory names its tool files and they are not the cursor ones."""
+cursors), unless the trajectory names its tool files and they are not the cursor ones.
+
+SWE-agent 0.x's default tools have 1.x's names but print differently, so a trajectory says which it
+used (`Trajectory.tools`, `bundle_of`): 0.x records (`"environment": "swe_main"`) are swe-agent-0,
+or swe-agent-cursors where the cursor tools were in use."""
 
 from __future__ import annotations
 
@@ -28,6 +32,7 @@ from typing import Any
 from srl_swe import jsonl
 from srl_swe.errors import FormatError
 from srl_swe.tools.actions import Action, bash, parse, parse_tool_calls, submit
+from srl_swe.tools.schemas import CURSOR_TOOL, LINE_RANGE, is_cursor_call
 from srl_swe.trajectories.importers.chat import Call, Turn, chat_steps
 from srl_swe.trajectories.importers.common import (
     SkipRecord,
@@ -178,7 +183,20 @@ def convert(record: Any, where: Where, report: ImportReport) -> Trajectory:
         resolved=resolved,
         diff=diff,
         model=((config.get("agent") or {}).get("model") or {}).get("name") or record.get("model_name"),
+        tools=bundle_of(record, steps, history),
     )
+
+
+def bundle_of(record: dict, steps: list[Step], history: list[dict]) -> str | None:
+    """The tool bundle where the calls' names do not tell it: the cursor one where a call is a cursor call; for a
+    SWE-agent 0.x record (its `environment` is `swe_main`; 1.x writes `main`) the cursor one where the system
+    prompt's command docs list set_cursors, else 0.x's default one; else None (the names tell)."""
+    if any(is_cursor_call(s.action.name, s.action.arguments) for s in steps):
+        return "swe-agent-cursors"
+    if record.get("environment") != "swe_main":
+        return None
+    docs = [text_of(m.get("content")) for m in history if m.get("role") == "system"]
+    return "swe-agent-cursors" if any(CURSOR_TOOL in d for d in docs) else LINE_RANGE
 
 
 def _replay_config(record: dict) -> dict:
