@@ -98,6 +98,15 @@ def test_a_trajectory_names_the_bundle_its_tool_names_do_not_tell(tmp_path):
     write_jsonl(tmp_path / "t.jsonl", [t])
     [again], _ = import_paths([tmp_path / "t.jsonl"])
     assert again == t
+    # a 0.x config that names the default command files says so without the environment key
+    record = json.loads((DATA / "swe_agent_0.traj").read_text())
+    del record["environment"]
+    (tmp_path / "named.traj").write_text(json.dumps(record))
+    assert import_paths([tmp_path / "named.traj"])[0][0].tools is None
+    record["replay_config"] = json.dumps({"agent": {"config": {"command_files": [
+        "config/commands/defaults.sh", "config/commands/search.sh", "config/commands/edit_linting.sh"]}}})
+    (tmp_path / "named.traj").write_text(json.dumps(record))
+    assert import_paths([tmp_path / "named.traj"])[0][0].tools == "swe-agent-0"
 
 
 def test_a_bare_edit_of_a_trajectory_with_other_tools_is_dropped_with_the_reason(tmp_path):

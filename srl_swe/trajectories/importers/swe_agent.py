@@ -183,20 +183,25 @@ def convert(record: Any, where: Where, report: ImportReport) -> Trajectory:
         resolved=resolved,
         diff=diff,
         model=((config.get("agent") or {}).get("model") or {}).get("name") or record.get("model_name"),
-        tools=bundle_of(record, steps, history),
+        tools=bundle_of(record, steps, history, config),
     )
 
 
-def bundle_of(record: dict, steps: list[Step], history: list[dict]) -> str | None:
+def bundle_of(record: dict, steps: list[Step], history: list[dict], config: dict) -> str | None:
     """The tool bundle where the calls' names do not tell it: the cursor one where a call is a cursor call; for a
-    SWE-agent 0.x record (its `environment` is `swe_main`; 1.x writes `main`) the cursor one where the system
-    prompt's command docs list set_cursors, else 0.x's default one; else None (the names tell)."""
+    SWE-agent 0.x record (its `environment` is `swe_main`, where 1.x writes `main`; or a config whose 0.x
+    `command_files` name the shell files) the cursor one where the tool files the config names are the cursor ones
+    (or, naming none, the system prompt's command docs list set_cursors), else 0.x's default one; else None."""
     if any(is_cursor_call(s.action.name, s.action.arguments) for s in steps):
         return "swe-agent-cursors"
-    if record.get("environment") != "swe_main":
+    if record.get("environment") != "swe_main" and not any(f.endswith(".sh") for f in _command_files(config)):
         return None
-    docs = [text_of(m.get("content")) for m in history if m.get("role") == "system"]
-    return "swe-agent-cursors" if any(CURSOR_TOOL in d for d in docs) else LINE_RANGE
+    names = _tool_files(config)
+    if names:
+        cursors = any("cursors" in name for name in names)
+    else:
+        cursors = any(CURSOR_TOOL in text_of(m.get("content")) for m in history if m.get("role") == "system")
+    return "swe-agent-cursors" if cursors else LINE_RANGE
 
 
 def _replay_config(record: dict) -> dict:
@@ -210,15 +215,25 @@ def _replay_config(record: dict) -> dict:
 
 
 def other_tools(config: dict) -> str | None:
-    """The tool files a trajectory's config names (SWE-agent 0.x `agent.config.command_files`, 1.x
-    `agent.tools.bundles[].path`), joined, when none is the cursor bundle's; None when one is, or
+    """The tool files a trajectory's config names, joined, when none is the cursor bundle's; None when one is, or
     when the config names none (then a bare `edit` can only be the cursor bundle's)."""
-    agent = config.get("agent") if isinstance(config.get("agent"), dict) else {}
-    old = agent.get("config") if isinstance(agent.get("config"), dict) else {}
-    new = agent.get("tools") if isinstance(agent.get("tools"), dict) else {}
-    files = old.get("command_files") if isinstance(old.get("command_files"), list) else []
-    bundles = new.get("bundles") if isinstance(new.get("bundles"), list) else []
-    names = [str(f) for f in files] + [str(b.get("path")) for b in bundles if isinstance(b, dict)]
+    names = _tool_files(config)
     if not names or any("cursors" in name for name in names):
         return None
     return ", ".join(names)
+
+
+def _command_files(config: dict) -> list[str]:
+    """SWE-agent 0.x's `agent.config.command_files` (config/commands/*.sh, *.py)."""
+    agent = config.get("agent") if isinstance(config.get("agent"), dict) else {}
+    old = agent.get("config") if isinstance(agent.get("config"), dict) else {}
+    files = old.get("command_files") if isinstance(old.get("command_files"), list) else []
+    return [str(f) for f in files]
+
+
+def _tool_files(config: dict) -> list[str]:
+    """The tool files a config names: 0.x `command_files`, 1.x `agent.tools.bundles[].path`."""
+    agent = config.get("agent") if isinstance(config.get("agent"), dict) else {}
+    new = agent.get("tools") if isinstance(agent.get("tools"), dict) else {}
+    bundles = new.get("bundles") if isinstance(new.get("bundles"), list) else []
+    return _command_files(config) + [str(b.get("path")) for b in bundles if isinstance(b, dict)]
