@@ -8,24 +8,19 @@ from __future__ import annotations
 import pytest
 
 from srl_swe.env.settings import load_env_settings
-from srl_swe.sandbox import DockerSandbox, DockerSandboxConfig
 from srl_swe.tools.actions import make_action
 from srl_swe.tools.cursor_window import END_MARK, START_MARK
 from srl_swe.tools.execute import ToolRunner
 from srl_swe.tools.schemas import BUNDLES
 from srl_swe.tools.shell_tools import EDIT_SUCCESS, LINT_INTRO, LINT_OUTRO
+from tests.file_tools_support import CODE, file_tools_sandbox
 
-LONG = "".join(f"line {i}\n" for i in range(1, 251))
-CODE = "def add(a, b):\n    return a - b\n\n\ndef sub(a, b):\n    return a - b\n"
 DASHES = "-" * 49
 
 
 @pytest.fixture(scope="module")
 def runner(base_image):
-    with DockerSandbox(DockerSandboxConfig(image=base_image)) as sb:
-        sb.write_file("/testbed/long.txt", LONG)
-        sb.write_file("/testbed/pkg/calc.py", CODE)
-        assert sb.run("cd /testbed").exit_code == 0
+    with file_tools_sandbox(base_image) as sb:
         yield ToolRunner(sb, tools=load_env_settings("swe-agent-cursors").tools)
 
 

@@ -8,22 +8,16 @@ from __future__ import annotations
 import pytest
 
 from srl_swe.env.settings import load_env_settings
-from srl_swe.sandbox import DockerSandbox, DockerSandboxConfig
 from srl_swe.tools.actions import make_action
 from srl_swe.tools.execute import ToolRunner
 from srl_swe.tools.schemas import BUNDLES
 from srl_swe.tools.shell_tools import DASHES, EDIT_SUCCESS, LINT_INTRO, LINT_OUTRO
-
-LONG = "".join(f"line {i}\n" for i in range(1, 251))
-CODE = "def add(a, b):\n    return a - b\n\n\ndef sub(a, b):\n    return a - b\n"
+from tests.file_tools_support import CODE, file_tools_sandbox
 
 
 @pytest.fixture(scope="module")
 def sandbox(base_image):
-    with DockerSandbox(DockerSandboxConfig(image=base_image)) as sb:
-        sb.write_file("/testbed/long.txt", LONG)
-        sb.write_file("/testbed/pkg/calc.py", CODE)
-        assert sb.run("cd /testbed").exit_code == 0
+    with file_tools_sandbox(base_image) as sb:
         yield sb
 
 
