@@ -34,8 +34,32 @@ def by_name(path: Path) -> str | None:
     return None
 
 
+def is_event(item: Any) -> bool:
+    """An OpenHands event: an action or an observation (exactly one of the two keys: a SWE-agent
+    trajectory step has both), never a chat message."""
+    return isinstance(item, dict) and ("action" in item) != ("observation" in item) and "role" not in item
+
+
+def events_of(record: Any) -> list | None:
+    """The OpenHands event list of a record (a JSON array of events, or an object whose `history` is
+    one), else None."""
+    events = record.get("history") if isinstance(record, dict) else record
+    if isinstance(events, list) and events and all(is_event(e) for e in events):
+        return events
+    return None
+
+
+def is_record_array(data: Any) -> bool:
+    """Whether a file's JSON array holds many records. A bare message list (items with a `role`) and
+    an OpenHands event list (a saved trajectory) are each one record."""
+    return (isinstance(data, list) and bool(data) and all(isinstance(r, dict) and "role" not in r for r in data)
+            and events_of(data) is None)
+
+
 def by_record(record: Any) -> str | None:
     """The format a parsed record looks like, or None when it looks like none of them."""
+    if events_of(record) is not None:
+        return "openhands"
     if isinstance(record, dict):
         if isinstance(record.get("steps"), list) and "task_id" in record:
             return "srl-swe"

@@ -19,7 +19,7 @@ from srl_swe.trajectories.importers import (
     messages,
     mini_swe_agent,
     native,
-    openhands,
+    openhands_events,
     swe_agent,
     swe_smith,
 )
@@ -31,7 +31,7 @@ CONVERTERS = {
     "swe-agent": swe_agent.convert,
     "swe-smith": swe_smith.convert,
     "mini-swe-agent": mini_swe_agent.convert,
-    "openhands": openhands.convert,
+    "openhands": openhands_events.convert,
     "messages": messages.convert,
     "srl-swe": native.convert,
 }
@@ -93,8 +93,8 @@ def _records(path: Path, report: ImportReport) -> Iterator[tuple[Where, Any]]:
             return
         yield from _jsonl(path, report)  # an unnamed file that is not one JSON document: try lines
         return
-    if isinstance(data, list) and data and all(isinstance(r, dict) and "role" not in r for r in data):
-        for index, record in enumerate(data):  # an array of records (a bare message list is one record)
+    if detect.is_record_array(data):
+        for index, record in enumerate(data):
             yield Where(name, item=index), record
     else:
         yield Where(name), data

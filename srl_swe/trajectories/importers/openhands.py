@@ -7,7 +7,10 @@ worked example that text mode puts before the task.
 
 OpenHands tools take a few parameters ours do not (`is_input`, `timeout`, `security_risk`, finish's
 `message`); they steer the runtime, not the action, so they are dropped. `think` is a thought, not a
-step. Any other tool (browser, IPython) has no counterpart here: the record is skipped."""
+step. Any other tool (browser, IPython) has no counterpart here: the record is skipped.
+
+OpenHands' own event streams (evaluation `output.jsonl` records with a `history` of events, saved
+trajectories) are read by `openhands_events`, which is where the `openhands` format starts."""
 
 from __future__ import annotations
 
@@ -56,17 +59,26 @@ def read_action(message: dict) -> Turn:
     thought = content or text_of(message.get("reasoning_content"))
     calls = []
     for call in tool_calls:
-        function = call.get("function", {})
-        arguments = tool_arguments(str(function.get("name")), function.get("arguments"))
-        if function.get("name") == "think":
-            thought = "\n\n".join(t for t in (thought, str(arguments.get("thought", ""))) if t)
-            continue
-        kept = {k: v for k, v in arguments.items() if k not in RUNTIME_PARAMETERS}
         try:
-            calls.append(Call(from_tool_call({"name": function.get("name"), "arguments": kept}), call.get("id")))
+            read = read_call(call)
         except FormatError as exc:
             raise SkipRecord("unsupported tool call", str(exc).splitlines()[0]) from exc
+        if isinstance(read, str):
+            thought = "\n\n".join(t for t in (thought, read) if t)
+        else:
+            calls.append(read)
     return Turn(thought, calls)
+
+
+def read_call(call: dict) -> Call | str:
+    """One OpenHands tool call: our action (runtime parameters left out), or a `think` call's thought.
+    Raises FormatError for a tool we have no counterpart of."""
+    function = call.get("function", {})
+    arguments = tool_arguments(str(function.get("name")), function.get("arguments"))
+    if function.get("name") == "think":
+        return str(arguments.get("thought", ""))
+    kept = {k: v for k, v in arguments.items() if k not in RUNTIME_PARAMETERS}
+    return Call(from_tool_call({"name": function.get("name"), "arguments": kept}), call.get("id"))
 
 
 
