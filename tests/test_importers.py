@@ -168,7 +168,7 @@ def test_detection_by_name_and_shape():
     assert by_record(json.loads((DATA / "demo__calc-1.traj").read_text())) == "swe-agent"
     assert by_record({"foo": 1}) is None
     _, report = import_paths([DATA])
-    assert dict(report.formats) == {"swe-agent": 7, "swe-smith": 2, "mini-swe-agent": 4, "openhands": 3, "messages": 1}
+    assert dict(report.formats) == {"swe-agent": 7, "swe-smith": 2, "mini-swe-agent": 4, "openhands": 5, "messages": 1}
 
 
 def test_bad_records_are_reported_with_file_and_line(tmp_path):
@@ -217,9 +217,9 @@ def test_cli_import_writes_srl_swe_jsonl(tmp_path):
     result = CliRunner().invoke(app, ["data", "import", str(DATA), "--out", str(out)])
     assert result.exit_code == 0, result.output
     trajectories = list(read_jsonl(out))
-    assert len(trajectories) == 17 and "imported 17 trajectories" in result.output
+    assert len(trajectories) == 19 and "imported 19 trajectories" in result.output
     again, report = import_paths([out])  # srl-swe's own format reads back unchanged
-    assert again == trajectories and dict(report.formats) == {"srl-swe": 17}
+    assert again == trajectories and dict(report.formats) == {"srl-swe": 19}
     bad = CliRunner().invoke(
         app, ["data", "import", str(DATA / "messages.jsonl"), "--format", "nope", "--out", str(out)]
     )
