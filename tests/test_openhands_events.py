@@ -73,3 +73,33 @@ def test_events_import_export_import_identity(tmp_path):
     write_jsonl(tmp_path / "oh.jsonl", first)
     again, report = import_paths([tmp_path / "oh.jsonl"])
     assert again == first and list(read_jsonl(tmp_path / "oh.jsonl")) == first and not report.dropped
+
+
+def test_resolver_output_with_flat_events_and_no_ids(tmp_path):
+    """The resolver's older shape: arguments flat on each event, no ids or causes (an action's
+    observation is the next one), the issue under `issue`, `git_patch` at the top."""
+    history = [
+        {"content": "Please fix the following issue...\n# Problem Statement\nAdd a license", "action": "message"},
+        {"command": "touch LICENSE", "thought": "Create it.", "keep_prompt": True, "action": "run"},
+        {"content": "\r\nroot@h:/workspace # ", "command_id": -1, "command": "touch LICENSE", "exit_code": 0,
+         "observation": "run"},
+        {"code": "print(1)", "thought": "Check.", "action": "run_ipython"},
+        {"content": "1", "code": "print(1)", "observation": "run_ipython"},
+        {"command": "cat LICENSE", "thought": "Look.", "action": "run"},
+        {"content": "MIT License", "command": "cat LICENSE", "exit_code": 0, "observation": "run"},
+        {"outputs": {}, "thought": "Done.", "action": "finish"},
+    ]
+    record = {"issue": {"owner": "o", "repo": "r", "number": 5, "title": "Add MIT license", "body": "Add a license"},
+              "git_patch": "diff --git a/LICENSE b/LICENSE\n", "history": history, "success": True}
+    (tmp_path / "output.jsonl").write_text(json.dumps(record) + "\n")
+    [t], report = import_paths([tmp_path / "output.jsonl"])
+    assert (t.task_id, t.problem_statement) == ("o__r-5", "Add MIT license\nAdd a license")
+    # `success` is the agent's own claim, not an evaluation
+    assert t.outcome.resolved is None and t.outcome.diff == "diff --git a/LICENSE b/LICENSE\n"
+    assert [(s.thought, s.action, s.observation) for s in t.steps] == [
+        ("Create it.", bash("touch LICENSE"), "\r\nroot@h:/workspace # "),
+        ("Look.", bash("cat LICENSE"), "MIT License"),
+        ("Done.", submit(), ""),
+    ]
+    assert [(e.where.line, e.kind, e.detail) for e in report.dropped] == [
+        (1, "OpenHands action with no tool here", "event 3: action 'run_ipython': no tool here runs it")]

@@ -193,6 +193,9 @@ def _problem(meta: dict, events: list[dict]) -> str:
     instance = meta.get("instance")
     if isinstance(instance, dict) and isinstance(instance.get("problem_statement"), str):
         return instance["problem_statement"]
+    issue = meta.get("issue")  # the resolver's output: the issue itself, without the instructions around it
+    if isinstance(issue, dict) and isinstance(issue.get("body"), str):
+        return "\n".join(str(t) for t in (issue.get("title"), issue["body"]) if t)  # as SWE-bench joins them
     first = next((_args(e).get("content") or e.get("message") for e in events
                   if e.get("action") == "message" and e.get("source", "user") == "user"), None)
     text = first if isinstance(first, str) and first else meta.get("instruction")
