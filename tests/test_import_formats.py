@@ -230,3 +230,26 @@ def test_windowed_commands_split_as_shlex_splits_them():
     with pytest.raises(FormatError, match="No closing quotation"):
         shell_words("open " + "a" * 200 + "'")
     assert action_from_command('search_dir "def add" src').arguments == {"search_term": "def add", "dir": "src"}
+
+
+def test_an_openhands_call_whose_arguments_are_not_json_drops_its_turn_only(tmp_path):
+    """Arguments that are not JSON are the agent's format error: that turn is dropped, the record kept; a tool we
+    have no counterpart of (IPython) still skips the record."""
+    def call(name: str, arguments: str) -> dict:
+        return {"role": "assistant", "content": "", "tool_calls": [
+            {"id": "c", "type": "function", "function": {"name": name, "arguments": arguments}}]}
+    fine = call("execute_bash", json.dumps({"command": "ls", "is_input": "false"}))
+    messages = [{"role": "user", "content": "Fix it."}, call("str_replace_editor", '{"command": "view", "path'),
+                {"role": "tool", "tool_call_id": "c", "content": "error"}, fine,
+                {"role": "tool", "tool_call_id": "c", "content": "a.py"}, call("finish", "{}")]
+    path = tmp_path / "oh.jsonl"
+    path.write_text(json.dumps({"instance_id": "x-1", "messages": messages}) + "\n"
+                    + json.dumps({"instance_id": "x-2", "messages": [messages[0],
+                                                                     call("execute_ipython_cell", '{"code": "1"}')]})
+                    + "\n")
+    trajectories, report = import_paths([path], format="openhands")
+    assert [t.task_id for t in trajectories] == ["x-1"]
+    assert [s.action for s in trajectories[0].steps] == [bash("ls"), submit()]
+    assert trajectories[0].steps[0].observation == "a.py"
+    assert [(e.where.line, e.kind) for e in report.dropped] == [(1, "turn without a valid action")]
+    assert [e.kind for e in report.skipped] == ["unsupported tool call"]

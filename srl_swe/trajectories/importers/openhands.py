@@ -59,8 +59,11 @@ def read_action(message: dict) -> Turn:
     thought = content or text_of(message.get("reasoning_content"))
     calls = []
     for call in tool_calls:
+        function = call.get("function", {})
+        # Arguments that are not JSON are the agent's format error: the turn is dropped (FormatError goes up).
+        arguments = tool_arguments(str(function.get("name")), function.get("arguments"))
         try:
-            read = read_call(call)
+            read = read_call(call, arguments)
         except FormatError as exc:
             raise SkipRecord("unsupported tool call", str(exc).splitlines()[0]) from exc
         if isinstance(read, str):
@@ -70,11 +73,12 @@ def read_action(message: dict) -> Turn:
     return Turn(thought, calls)
 
 
-def read_call(call: dict) -> Call | str:
-    """One OpenHands tool call: our action (runtime parameters left out), or a `think` call's thought.
-    Raises FormatError for a tool we have no counterpart of."""
+def read_call(call: dict, arguments: dict | None = None) -> Call | str:
+    """One OpenHands tool call (its `arguments` when already read): our action (runtime parameters left out), or a
+    `think` call's thought. Raises FormatError for a tool we have no counterpart of, or arguments that are not JSON."""
     function = call.get("function", {})
-    arguments = tool_arguments(str(function.get("name")), function.get("arguments"))
+    if arguments is None:
+        arguments = tool_arguments(str(function.get("name")), function.get("arguments"))
     if function.get("name") == "think":
         return str(arguments.get("thought", ""))
     kept = {k: v for k, v in arguments.items() if k not in RUNTIME_PARAMETERS}
