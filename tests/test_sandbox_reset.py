@@ -86,7 +86,7 @@ def test_adversarial_episode_then_warm_reset_equals_fresh_container(repo_image):
         adversarial_episode(sb)
         assert "sleep 1002" in sb.run("ps -eo args").output
         sb.reset()
-        assert (sb.stats.warm, sb.stats.fresh_fallbacks, sb.stats.shell_restarts) == (1, 0, 0)
+        assert (sb.stats.warm, sb.stats.fresh_fallbacks, sb.stats.shell_restarts) == (1, 0, 0), sb.stats.last_fallback
         assert sb.stats.paths_restored and sb.stats.paths_deleted
         assert_same_as_fresh(sb, repo_image)
         # and again: the paths restored last time are clean now, a second episode starts from scratch
