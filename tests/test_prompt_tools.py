@@ -13,7 +13,7 @@ import pytest
 from srl_swe.env.settings import EnvSettings, load_env_settings, make_settings
 from srl_swe.errors import ConfigError
 from srl_swe.srl.expand import expand
-from srl_swe.srl.prompts import DEFAULT_SYSTEM_PROMPT, system_prompt, trajectory_tools
+from srl_swe.srl.prompts import DEFAULT_SYSTEM_PROMPT, system_prompt
 from srl_swe.srl.sft import export_sft
 from srl_swe.tools.schemas import BUNDLES, tools_for
 from srl_swe.trajectories.importers import import_paths
@@ -88,7 +88,7 @@ def test_an_imported_swe_agent_expert_is_prompted_as_its_env_prompts():
                        ("swe_agent_0.traj", "swe-agent-0")):
         trajectory = imported(name)
         env_spec = load_env_settings(spec)
-        assert set(trajectory_tools(trajectory)) == set(env_spec.tools)
+        assert set(trajectory.tool_set()[0]) == set(env_spec.tools)
         offline = expand(trajectory, env_spec.history_window, observation_budget=env_spec.observation_budget)
         assert [row["prompt"] for row in offline] == live_prompts(trajectory, env_spec), name
 

@@ -19,7 +19,6 @@ from srl_swe.agents.replay import replay
 from srl_swe.tasks.registry import load_task
 from srl_swe.tools.actions import Action
 from srl_swe.tools.execute import NO_OUTPUT
-from srl_swe.tools.schemas import BUNDLES, CURSOR_TOOL, TOOLS, bundle_file_tools, is_cursor_call
 from srl_swe.trajectories.importers.common import capped
 from srl_swe.trajectories.schema import Outcome, Step, Trajectory
 
@@ -96,14 +95,8 @@ def verify(trajectory: Trajectory, tasks_dir: str | Path | None = None, root: st
     remapped = trajectory.model_copy(update={"steps": [
         Step(action=_remap_action(s.action, root, task.workdir)) for s in trajectory.steps]})
     result = Verified(trajectory, 0, 0, root=root)
-    # The bundle the trajectory names, else every tool with the file tools of the bundle its calls come from (the
-    # cursor one has set_cursors, and no insert).
-    if trajectory.tools is not None:
-        tools = list(BUNDLES[trajectory.tools])
-    else:
-        cursors = any(is_cursor_call(s.action.name, s.action.arguments) for s in trajectory.steps)
-        tools = [t for t in TOOLS if t != ("insert" if cursors else CURSOR_TOOL)]
-    settings = {"grade_srl": True, "tools": tools, "file_tools": bundle_file_tools(trajectory.tools),
+    tools, file_tools = trajectory.tool_set()  # every call of the trajectory runs, with its bundle's file tools
+    settings = {"grade_srl": True, "tools": tools, "file_tools": file_tools,
                 "max_steps": len(remapped.steps) + 1,
                 "max_format_errors": None, "step_timeout": step_timeout, "episode_timeout": 1e9}
     episode = replay(remapped, "srl", tasks_dir, task_id=task.instance_id, seed=0, expert=remapped, **settings)

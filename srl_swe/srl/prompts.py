@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from srl_swe.text import truncate_middle
-from srl_swe.tools.schemas import BUNDLES, DEFAULT_TOOLS, FILE_TOOLS, bundle_file_tools, tool_schemas, tools_for
+from srl_swe.tools.schemas import DEFAULT_TOOLS, FILE_TOOLS, tool_schemas
 from srl_swe.trajectories.schema import Trajectory
 
 DEFAULT_SYSTEM_PROMPT = """You are a software engineer fixing an issue in a repository inside a sandbox.
@@ -38,15 +38,9 @@ def system_prompt(tools: Sequence[str], file_tools: str = FILE_TOOLS[0]) -> str:
     return instructions + "\n".join(_tool_line(schema) for schema in tool_schemas(tools, file_tools))
 
 
-def trajectory_tools(trajectory: Trajectory) -> list[str]:
-    """The tool set a trajectory's actions come from: the bundle it names (`tools`), else tools_for."""
-    if trajectory.tools is not None:
-        return list(BUNDLES[trajectory.tools])
-    return tools_for((s.action.name, s.action.arguments) for s in trajectory.steps)
-
-
 def trajectory_prompt(trajectory: Trajectory) -> str:
-    return system_prompt(trajectory_tools(trajectory), bundle_file_tools(trajectory.tools))
+    """The system prompt of the tool set the expert ran with."""
+    return system_prompt(*trajectory.tool_set())
 
 
 def _tool_line(schema: dict) -> str:

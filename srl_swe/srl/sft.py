@@ -17,12 +17,11 @@ from srl_swe.srl.prompts import (
     issue_message,
     observation_message,
     trajectory_prompt,
-    trajectory_tools,
 )
 from srl_swe.srl.turn import turn_text
 from srl_swe.text import truncate_middle
 from srl_swe.tools.actions import canonical
-from srl_swe.tools.schemas import bundle_file_tools, openai_tools
+from srl_swe.tools.schemas import openai_tools
 from srl_swe.trajectories.schema import Trajectory
 
 Style = Literal["tool_calls", "text"]
@@ -77,7 +76,6 @@ def export_sft(
     records = ({
         "task_id": trajectory.task_id,
         "messages": sft_messages(trajectory, with_thoughts, style, observation_budget=observation_budget),
-        "tools": (openai_tools(trajectory_tools(trajectory), bundle_file_tools(trajectory.tools))
-                  if style == "tool_calls" else []),
+        "tools": openai_tools(*trajectory.tool_set()) if style == "tool_calls" else [],
     } for trajectory in trajectories)
     return write_jsonl(path, records)

@@ -47,8 +47,7 @@ class LineRangeTools(ShellTools):
         return render(self.current, self.line, text, window or self.window)
 
     def _open_line(self, line_number: int) -> int:
-        # The line a sixth of a window below the top, as goto puts it.
-        return max(line_number + self.window // 2 - self.window // 6, 1)
+        return self._goto_line(line_number)  # this bundle's open places the line as goto does
 
     def _not_opened(self, path: str, kind: str) -> str:
         if kind == "dir":

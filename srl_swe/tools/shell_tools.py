@@ -98,8 +98,12 @@ class ShellTools(FileTools):
         total = len(cw.file_lines(text))
         if line_number > total:
             raise Refused(f"Error: <line> must be less than or equal to {total}")
-        self.line = max(line_number + self.window // 2 - self.window // 6, 1)
+        self.line = self._goto_line(line_number)
         return self._show(text)
+
+    def _goto_line(self, line_number: int) -> int:
+        """`goto`'s current line: the line a sixth of a window below the window's top."""
+        return max(line_number + self.window // 2 - self.window // 6, 1)
 
     def _scroll(self, by: int) -> str:
         text = self._text()

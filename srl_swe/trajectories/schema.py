@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from srl_swe import jsonl
 from srl_swe.tools.actions import Action, canonical
-from srl_swe.tools.schemas import BUNDLES
+from srl_swe.tools.schemas import BUNDLES, bundle_file_tools, tools_for
 
 
 class Step(BaseModel):
@@ -59,6 +59,13 @@ class Trajectory(BaseModel):
         if value is not None and value not in BUNDLES:
             raise ValueError(f"unknown tool bundle {value!r}; known: {', '.join(BUNDLES)}")
         return value
+
+    def tool_set(self) -> tuple[list[str], str]:
+        """The tools the expert ran with and which version of SWE-agent's file tools (schemas.FILE_TOOLS): the bundle
+        it names, else the smallest bundle that holds its calls (tools_for)."""
+        if self.tools is not None:
+            return list(BUNDLES[self.tools]), bundle_file_tools(self.tools)
+        return tools_for((s.action.name, s.action.arguments) for s in self.steps), bundle_file_tools(None)
 
 
 def read_jsonl(path: str | Path) -> Iterator[Trajectory]:

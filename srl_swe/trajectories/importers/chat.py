@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from srl_swe.errors import FormatError
 from srl_swe.tools.actions import Action
-from srl_swe.trajectories.importers.common import text_of
+from srl_swe.trajectories.importers.common import join_thoughts, text_of
 from srl_swe.trajectories.importers.report import ImportReport, Where
 from srl_swe.trajectories.schema import Step, validate_step
 
@@ -60,8 +60,7 @@ def chat_steps(
             except FormatError as exc:
                 report.drop(where, "turn without a valid action", f"message {index}: {str(exc).splitlines()[0]}")
                 continue
-            own = turn.thought.strip()
-            thought = f"{carried}\n\n{own}" if carried and own else carried or own
+            thought = join_thoughts(carried, turn.thought)
             if not turn.calls:
                 carried = thought
                 continue

@@ -157,5 +157,11 @@ def make_trajectory(
     })
 
 
+def join_thoughts(*parts: str) -> str:
+    """Thoughts that go to one step (a carried thought, a `think` call, the turn's own text), each stripped, the
+    empty ones left out, a blank line between."""
+    return "\n\n".join(part for part in (p.strip() for p in parts) if part)
+
+
 def step(thought: str, action: Action, observation: str = "") -> Step:
     return validate_step({"thought": thought.strip(), "action": action, "observation": observation})

@@ -131,11 +131,11 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     return found
 
 
-def stream_paths(paths: Iterable[str | Path], format: str = "auto", report: ImportReport | None = None,
+def stream_paths(files: Iterable[Path], format: str = "auto", report: ImportReport | None = None,
                  done: Callable[[Path], None] | None = None) -> Iterator[Trajectory]:
-    """Every trajectory under `paths`, streamed, file after file; `done(path)` after each file."""
+    """Every trajectory of `files` (expand_paths' list), streamed, file after file; `done(path)` after each file."""
     report = report if report is not None else ImportReport()
-    for path in expand_paths(paths):
+    for path in files:
         yield from import_file(path, format, report)
         if done is not None:
             done(path)
@@ -146,7 +146,7 @@ def import_paths(paths: Iterable[str | Path], format: str = "auto",
     """Every trajectory under `paths`, with the report. `strict`: raise StrictImportError when any
     record was skipped or any step dropped."""
     report = ImportReport()
-    trajectories = list(stream_paths(paths, format, report))
+    trajectories = list(stream_paths(expand_paths(paths), format, report))
     if strict:
         report.check_strict()
     return trajectories, report

@@ -21,7 +21,7 @@ from srl_swe.errors import FormatError
 from srl_swe.tools.actions import from_tool_call, parse, tool_arguments
 from srl_swe.trajectories.importers import messages
 from srl_swe.trajectories.importers.chat import Call, Turn
-from srl_swe.trajectories.importers.common import SkipRecord, text_of
+from srl_swe.trajectories.importers.common import SkipRecord, join_thoughts, text_of
 from srl_swe.trajectories.importers.report import ImportReport, Where
 from srl_swe.trajectories.schema import Trajectory
 
@@ -67,7 +67,7 @@ def read_action(message: dict) -> Turn:
         except FormatError as exc:
             raise SkipRecord("unsupported tool call", str(exc).splitlines()[0]) from exc
         if isinstance(read, str):
-            thought = "\n\n".join(t for t in (thought, read) if t)
+            thought = join_thoughts(thought, read)
         else:
             calls.append(read)
     return Turn(thought, calls)

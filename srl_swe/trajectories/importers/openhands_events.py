@@ -30,6 +30,7 @@ from srl_swe.trajectories.importers import messages, openhands
 from srl_swe.trajectories.importers.chat import Call
 from srl_swe.trajectories.importers.common import (
     SkipRecord,
+    join_thoughts,
     make_trajectory,
     problem_from_messages,
     step,
@@ -72,7 +73,7 @@ def convert_events(record: Any, events: list[dict], where: Where, report: Import
         if kind in NOT_STEPS or event.get("source", "user" if kind == "message" else "agent") != "agent":
             continue
         if kind == "message":
-            carried = _join(carried, _args(event).get("content") or event.get("message") or "")
+            carried = join_thoughts(carried, _args(event).get("content") or event.get("message") or "")
             continue
         try:
             thought, call = _read(event, seen_responses)
@@ -80,9 +81,9 @@ def convert_events(record: Any, events: list[dict], where: Where, report: Import
             report.drop(where, NO_TOOL, f"event {index}: action {kind!r}: {str(exc).splitlines()[0]}")
             carried = ""
             continue
-        thought = _join(carried, thought)
+        thought = join_thoughts(carried, thought)
         if isinstance(call, str):  # think
-            carried = _join(thought, call)
+            carried = join_thoughts(thought, call)
             continue
         carried = ""
         seen = observations.get(id(event))
@@ -219,8 +220,3 @@ def _task_id(record: Any, where: Where) -> str:
     if isinstance(issue, dict) and {"owner", "repo", "number"} <= issue.keys() and "instance_id" not in record:
         return f"{issue['owner']}__{issue['repo']}-{issue['number']}"
     return task_id_of(record, where)
-
-
-def _join(first: str, second: str) -> str:
-    first, second = first.strip(), second.strip()
-    return f"{first}\n\n{second}" if first and second else first or second

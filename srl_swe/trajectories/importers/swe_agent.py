@@ -198,7 +198,7 @@ def bundle_of(record: dict, steps: list[Step], history: list[dict], config: dict
         return None
     names = _tool_files(config)
     if names:
-        cursors = any("cursors" in name for name in names)
+        cursors = _cursor_files(names)
     else:
         cursors = any(CURSOR_TOOL in text_of(m.get("content")) for m in history if m.get("role") == "system")
     return "swe-agent-cursors" if cursors else LINE_RANGE
@@ -218,9 +218,14 @@ def other_tools(config: dict) -> str | None:
     """The tool files a trajectory's config names, joined, when none is the cursor bundle's; None when one is, or
     when the config names none (then a bare `edit` can only be the cursor bundle's)."""
     names = _tool_files(config)
-    if not names or any("cursors" in name for name in names):
+    if not names or _cursor_files(names):
         return None
     return ", ".join(names)
+
+
+def _cursor_files(names: list[str]) -> bool:
+    """Whether tool files a config names are the cursor bundle's (cursors_defaults.sh, cursors_edit_linting.sh)."""
+    return any("cursors" in name for name in names)
 
 
 def _command_files(config: dict) -> list[str]:
