@@ -127,7 +127,7 @@ def build(
     """Expand expert trajectories into one SRL instance per step and save a Hugging Face dataset
     (train / validation split by trajectory), loadable with `datasets.load_from_disk`."""
     # Imported here: `datasets` is heavy and only this command needs it.
-    from srl_swe.srl.dataset import build_dataset, bundled_expert_files
+    from srl_swe.srl.dataset import build_dataset, bundled_expert_files, kept_trajectories
     from srl_swe.srl.sft import export_sft
 
     window = parse_window(history_window)
@@ -144,7 +144,7 @@ def build(
     if strict:
         report.check_strict()
     built = build_dataset(loaded, output, window, only_resolved, val_fraction, seed, progress=True, tasks_dir=tasks_dir)
-    kept = [t for t in loaded if t.outcome.resolved] if only_resolved else loaded
+    kept = kept_trajectories(loaded, only_resolved)
     rows = ", ".join(f"{name} {len(split)}" for name, split in built.items())
     used = (f"{len(kept)} of {len(loaded)} trajectories (resolved ones)" if only_resolved
             else f"{len(loaded)} trajectories")

@@ -18,7 +18,7 @@ from typing import Any
 
 from srl_swe.atomic import write_json, write_text
 from srl_swe.errors import ConfigError
-from srl_swe.srl.dataset import DEFAULT_VAL_FRACTION
+from srl_swe.srl.dataset import DEFAULT_VAL_FRACTION, kept_trajectories
 from srl_swe.tasks.registry import expert_path, list_tasks, load_task
 from srl_swe.tasks.spec import TaskSpec
 from srl_swe.trajectories.schema import Trajectory, read_jsonl
@@ -42,7 +42,7 @@ def collect(tasks_dir: str | Path, only_resolved: bool = True) -> tuple[list[Tas
         spec = load_task(task_id, tasks_dir)
         path = expert_path(task_id, tasks_dir)
         found = [t for t in read_jsonl(path) if t.steps] if path.is_file() else []
-        kept = [t for t in found if t.outcome.resolved] if only_resolved else found
+        kept = kept_trajectories(found, only_resolved)
         if not found:
             left_out["no expert trajectory"] += 1
         elif not kept:

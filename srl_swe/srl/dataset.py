@@ -86,6 +86,11 @@ class _SplitWriter:
         return datasets.Dataset.from_file(str(self.path))
 
 
+def kept_trajectories(trajectories: Sequence[Trajectory], only_resolved: bool) -> list[Trajectory]:
+    """What a dataset is built from: every trajectory, or with `only_resolved` those whose outcome is resolved."""
+    return [t for t in trajectories if t.outcome.resolved] if only_resolved else list(trajectories)
+
+
 def build_dataset(
     trajectories: Sequence[Trajectory],
     out_dir: str | Path,
@@ -104,7 +109,7 @@ def build_dataset(
     of each trajectory's task in the registry `tasks_dir` (/testbed for tasks it does not hold),
     so they match what the env shows; their system prompt is that of the tool set each trajectory used, unless
     `system_prompt` is given."""
-    kept = [t for t in trajectories if t.outcome.resolved] if only_resolved else list(trajectories)
+    kept = kept_trajectories(trajectories, only_resolved)
     if not kept:
         if only_resolved and trajectories:
             failed = sum(t.outcome.resolved is False for t in trajectories)
