@@ -92,7 +92,7 @@ def test_adversarial_episode_then_warm_reset_equals_fresh_container(repo_image):
         # and again: the paths restored last time are clean now, a second episode starts from scratch
         adversarial_episode(sb)
         sb.reset()
-        assert (sb.stats.warm, sb.stats.fresh_fallbacks) == (2, 0)
+        assert (sb.stats.warm, sb.stats.fresh_fallbacks) == (2, 0), sb.stats.last_fallback
         assert_same_as_fresh(sb, repo_image)
 
 
@@ -113,6 +113,17 @@ def test_wedged_shell_is_replaced_by_a_new_one(repo_image):
         sb.reset()
         assert (sb.stats.warm, sb.stats.shell_restarts, sb.stats.fresh_fallbacks) == (1, 1, 0)
         assert_same_as_fresh(sb, repo_image)
+
+
+def test_a_process_slow_to_exit_is_waited_for_not_counted_as_a_survivor(repo_image):
+    # A SIGKILLed process holding 1 GiB takes longer to exit than a few quick sweeps
+    # (more so on a loaded host); that cost a fresh container, where a wait suffices.
+    with DockerSandbox(DockerSandboxConfig(image=repo_image)) as sb:
+        hog = "python3 -c \"b = b'x' * (1 << 30); print(len(b), flush=True); import time; time.sleep(1000)\""
+        assert sb.run(f"{hog} > /tmp/hog.out 2>&1 & until [ -s /tmp/hog.out ]; do sleep 0.1; done").exit_code == 0
+        sb.reset()
+        assert (sb.stats.warm, sb.stats.fresh_fallbacks) == (1, 0), sb.stats.last_fallback
+        assert "python3" not in sb.run("ps -eo args").output
 
 
 def test_engine_mode_falls_back_to_a_fresh_container_and_counts_it(repo_image):

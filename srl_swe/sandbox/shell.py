@@ -34,11 +34,14 @@ mapfile -t __srl_s </proc/$$/limits; printf '%s\n' "${__srl_s[@]}"; unset __srl_
 
 # Kills every process but the kept pids (pid 1 and the container's command) and this shell.
 # Stopped before killed, round after round, so a forking or double-forked daemon cannot outrun
-# it; then /dev/shm (a tmpfs, outside the image's layers) is emptied. Runs in the shell itself
-# (no subshell: a fork costs more than the rest) and unsets what it set. Prints how many remain
-# (zombies are not counted: init reaps them).
+# it; rounds go on until nothing is left or `wait_us` has passed, since a SIGKILLed process is
+# listed until its exit finishes, which takes a while for one holding much memory or on a loaded
+# host (counted as a survivor, it would cost a fresh container). Then /dev/shm (a tmpfs, outside
+# the image's layers) is emptied. Runs in the shell itself (no subshell: a fork costs more than
+# the rest) and unsets what it set. Prints how many remain (zombies are not counted: init reaps them).
 _KILL_OTHERS = r"""__srl_keep=" 1 {keep} $$ "
-for __srl_round in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+__srl_end=$(( ${{EPOCHREALTIME/./}} + {wait_us} ))
+while :; do
   __srl_pids=()
   for __srl_p in /proc/[0-9]*; do
     __srl_p=${{__srl_p#/proc/}}
@@ -48,10 +51,12 @@ for __srl_round in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
     [[ ${{__srl_st:0:1}} == Z ]] || __srl_pids+=("$__srl_p")
   done
   [ ${{#__srl_pids[@]}} -eq 0 ] && break
+  [ ${{EPOCHREALTIME/./}} -ge $__srl_end ] && break
   kill -STOP "${{__srl_pids[@]}}" 2>/dev/null; kill -KILL "${{__srl_pids[@]}}" 2>/dev/null
+  sleep 0.005
 done
 for __srl_p in /dev/shm/* /dev/shm/.[!.]*; do [ -e "$__srl_p" ] && rm -rf -- "$__srl_p"; done
-echo "left:${{#__srl_pids[@]}}"; unset __srl_keep __srl_round __srl_pids __srl_p __srl_st"""
+echo "left:${{#__srl_pids[@]}}"; unset __srl_keep __srl_end __srl_pids __srl_p __srl_st"""
 
 
 def _raw_socket(stream):
@@ -156,9 +161,11 @@ class ShellSession:
             raise OSError(f"{command.split()[0]} exited with {exit_code}: {text.strip()[:300]}")
         return text
 
-    def kill_others(self, keep: list[int], timeout: float = 30) -> int:
-        """Kill every process in the container except `keep`, this shell and pid 1; how many remain."""
-        reply = self.execute(_KILL_OTHERS.format(keep=" ".join(map(str, keep))), timeout)
+    def kill_others(self, keep: list[int], wait: float = 10, timeout: float = 30) -> int:
+        """Kill every process in the container except `keep`, this shell and pid 1; how many
+        remain after `wait` seconds of sweeping."""
+        script = _KILL_OTHERS.format(keep=" ".join(map(str, keep)), wait_us=int(wait * 1e6))
+        reply = self.execute(script, timeout)
         if reply.status != "done":
             raise OSError(f"the process sweep did not finish ({reply.status})")
         text = reply.collector.output(reply.collector.found[0])[0].decode()
