@@ -22,7 +22,7 @@ engine:
 setup: $(VENV)/.installed engine
 
 test: setup
-	$(VENV)/bin/pytest -q -ra -n $(TEST_WORKERS) --dist loadfile
+	$(VENV)/bin/pytest -q -ra -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 demo: setup
 	$(VENV)/bin/srl-swe demo

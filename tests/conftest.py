@@ -99,3 +99,10 @@ def pytest_sessionfinish(session, exitstatus):
         for container in left:
             remove(docker_client(), container["Id"])
         session.exitstatus = 1
+
+
+def pytest_collection_modifyitems(config, items):
+    """Files marked `long` first. xdist hands out whole files in collection order (`make test`
+    passes --no-loadscope-reorder; its default puts files with few tests, the long ones among
+    them, last), so a long file started last cannot keep one worker busy while the other idles."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)

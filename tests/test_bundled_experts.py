@@ -10,6 +10,8 @@ from srl_swe.tasks.registry import expert_path, list_tasks
 from srl_swe.tools.actions import canonical
 from srl_swe.trajectories.schema import read_jsonl
 
+pytestmark = pytest.mark.long
+
 BUNDLED = list_tasks()
 PARAMS = BUNDLED or [pytest.param(None, marks=pytest.mark.skip(reason="no bundled tasks under tasks/ yet"))]
 

@@ -7,6 +7,8 @@ import pytest
 from srl_swe.tasks.registry import default_tasks_dir, list_tasks, load_task
 from srl_swe.tasks.validate import validate_tasks
 
+pytestmark = pytest.mark.long
+
 
 def test_every_bundled_task_validates():
     tasks_dir = default_tasks_dir()

@@ -16,7 +16,7 @@ import pytest
 from srl_swe.sandbox.engine import docker_client
 from srl_swe.sandbox.lifecycle import labelled
 
-pytestmark = [pytest.mark.docker, pytest.mark.train]
+pytestmark = [pytest.mark.docker, pytest.mark.train, pytest.mark.long]
 
 
 def _demo(out: Path) -> subprocess.Popen:

@@ -21,7 +21,7 @@ from srl_swe.sandbox.lifecycle import LABEL_PID, labelled, remove
 from srl_swe.tasks.registry import list_tasks
 from tests.eval_tasks import make_clamp_tasks
 
-pytestmark = pytest.mark.docker
+pytestmark = [pytest.mark.docker, pytest.mark.long]
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -25,6 +25,8 @@ from srl_swe.tasks.registry import expert_path, list_tasks, load_task, save_task
 from srl_swe.tasks.spec import TaskSpec
 from srl_swe.trajectories.schema import read_jsonl
 
+pytestmark = pytest.mark.long
+
 cli = CliRunner()
 
 OPS = '''\

@@ -15,6 +15,8 @@ from srl_swe.factory.mutations import STRATEGIES, mutate
 from srl_swe.factory.statements import excerpt, words_of_test, write_statement
 from srl_swe.factory.synth import Row, buggy_commit, candidates
 
+pytestmark = pytest.mark.long
+
 SNIPPET = '''\
 """Doc."""
 

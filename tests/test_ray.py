@@ -30,7 +30,7 @@ from srl_swe.tasks.validate import validate_tasks
 ray = pytest.importorskip("ray")
 from ray.cluster_utils import Cluster  # noqa: E402
 
-pytestmark = pytest.mark.docker
+pytestmark = [pytest.mark.docker, pytest.mark.long]
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -20,7 +20,7 @@ from srl_swe.cli.main import app
 from srl_swe.tasks.registry import default_tasks_dir, expert_path
 from tests.test_readme_commands import readme_commands
 
-pytestmark = [pytest.mark.train, pytest.mark.docker, pytest.mark.usefixtures("single_thread")]
+pytestmark = [pytest.mark.train, pytest.mark.docker, pytest.mark.usefixtures("single_thread"), pytest.mark.long]
 DATA = Path(__file__).parent / "data" / "trajectories"
 
 # Extra options for the test only: the README's own sizes are a few minutes on a laptop CPU.

@@ -11,6 +11,8 @@ import pytest
 from srl_swe.sandbox import DockerSandbox, DockerSandboxConfig, restore
 from srl_swe.sandbox.engine import docker_client
 
+pytestmark = pytest.mark.long
+
 DIST = "/usr/lib/python3/dist-packages"
 
 ADVERSARIAL = [

@@ -22,7 +22,7 @@ from srl_swe.tasks.validate import validate_task
 from tests.id_styles import DOCTEST_ID, FILES, FIXED
 from tests.task_repos import git
 
-pytestmark = pytest.mark.docker
+pytestmark = [pytest.mark.docker, pytest.mark.long]
 cli = CliRunner()
 
 UNSTABLE_TEST = '''

@@ -11,6 +11,8 @@ from srl_swe.tasks.registry import bundle_path, load_task, save_task
 from srl_swe.tasks.validate import OUTCOMES, validate_tasks
 from tests.task_repos import F2P, OTHER_TESTS, P2P, README, edit_diff, make_textstat, save_textstat_task
 
+pytestmark = pytest.mark.long
+
 HARMLESS = edit_diff("README.md", README, "plain text.", "plain text, in pure Python.")
 NOT_APPLYING = HARMLESS.replace("-Word statistics", "-A line that is not there:")
 BREAKS_IMPORT = edit_diff(

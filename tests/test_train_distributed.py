@@ -17,7 +17,7 @@ from srl_swe.train.metrics import read_metrics
 from srl_swe.train.sft import train_sft
 from tests.train_support import one_thread
 
-pytestmark = pytest.mark.train
+pytestmark = [pytest.mark.train, pytest.mark.long]
 SCRIPT = Path(__file__).with_name("distributed_srl.py")
 
 

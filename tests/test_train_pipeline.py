@@ -13,7 +13,7 @@ from srl_swe.train.sft import train_sft
 from srl_swe.train.srl import train_srl
 from tests.train_support import SHORT_ENV, expert_fix_rows
 
-pytestmark = [pytest.mark.train, pytest.mark.docker, pytest.mark.usefixtures("single_thread")]
+pytestmark = [pytest.mark.train, pytest.mark.docker, pytest.mark.usefixtures("single_thread"), pytest.mark.long]
 TASKS = ["confload-2", "lrukit-3"]  # the two bundled tasks with the shortest fixes
 
 

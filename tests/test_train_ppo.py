@@ -16,7 +16,7 @@ from srl_swe.train.ppo_update import Rollout, Turn, ppo_update
 from srl_swe.train.session import open_session
 from srl_swe.train.value_head import VALUE_HEAD_FILE, attach_critic, critic_active, load_value_head, values
 
-pytestmark = [pytest.mark.train, pytest.mark.usefixtures("single_thread")]
+pytestmark = [pytest.mark.train, pytest.mark.usefixtures("single_thread"), pytest.mark.long]
 
 
 def ppo_config(data, out, **changes):

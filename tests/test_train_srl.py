@@ -16,7 +16,7 @@ from srl_swe.train.sft import train_sft
 from srl_swe.train.srl import collect_batch, train_srl, update
 from srl_swe.train.step_rewards import mean_step_similarity, step_rewards
 
-pytestmark = [pytest.mark.train, pytest.mark.usefixtures("single_thread")]
+pytestmark = [pytest.mark.train, pytest.mark.usefixtures("single_thread"), pytest.mark.long]
 
 
 @pytest.fixture(scope="module")
