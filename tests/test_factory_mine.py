@@ -330,6 +330,26 @@ def test_rerun_and_killed_run_resume_from_the_state_file(mathkit, mined, monkeyp
     assert len(calls) == 1
 
 
+@pytest.mark.docker
+def test_a_worker_registers_in_a_registry_of_its_own_and_hands_the_validated_task_back(mathkit, tmp_path):
+    """A Ray worker on another node cannot write the driver's registry: the job names none, and
+    the task comes back packed, for the driver to put in its own."""
+    [commit] = [c for c in walk(mathkit.path, None, None) if c.sha == mathkit.shas["fix_clamp"]]
+    job = mine_module.Job(repo=str(mathkit.path), commit=commit, task_id="mathkit-handed",
+                          options=RegisterOptions(environment="system"))
+    assert "tasks_dir" not in job.model_dump()
+    result, folder = mine_module.mine_commit(job)
+    assert result.outcome == "ok" and folder is not None
+    driver = tmp_path / "driver-tasks"
+    assert mine_module._keep(result, folder, job, driver) == result
+    spec = load_task("mathkit-handed", driver)
+    assert spec.extra["factory"]["commit"] == commit.sha and spec.FAIL_TO_PASS
+    assert (driver / "mathkit-handed" / "repo.bundle").stat().st_size > 0
+    # an id taken meanwhile (registered by hand, say) is not overwritten: an error, retried next run
+    kept = mine_module._keep(result, folder, job, driver)
+    assert kept.outcome == "error" and "already exists" in kept.detail
+
+
 def test_mine_and_synth_keep_their_state_in_the_registry(tmp_path):
     """A registry deleted or replaced takes its state with it: a fresh one is mined afresh."""
     from srl_swe.factory import synth

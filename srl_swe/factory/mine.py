@@ -33,9 +33,10 @@ from srl_swe.atomic import write_json
 from srl_swe.errors import EngineUnreachable, SrlSweError, TaskCheckFailed, TaskError
 from srl_swe.factory.history import Commit, Limits, changed_files, classify, walk
 from srl_swe.factory.state import state_file
+from srl_swe.folders import tar_folder, untar_into
 from srl_swe.tasks import gitrepo
 from srl_swe.tasks.register import RegisterOptions, default_task_id, register_fix_commit
-from srl_swe.tasks.registry import absolute_tasks_dir, load_task, remove_task, task_path
+from srl_swe.tasks.registry import load_task, staging, task_path
 
 Stage = Literal["candidates", "installed", "f2p", "validated"]
 STAGES: tuple[tuple[str, str], ...] = (
@@ -84,7 +85,6 @@ class Job(BaseModel):
     commit: Commit
     task_id: str
     options: RegisterOptions
-    tasks_dir: str
     replace: bool = False  # an earlier run registered it and was killed before deciding
     keep_images: bool = False
 
@@ -175,7 +175,7 @@ def mine(repo: str, settings: MineSettings, options: RegisterOptions | None = No
     if on_start:
         on_start(len(jobs))
     by_sha = {r.commit: r for r in results}
-    for result in _register_all(jobs, settings):
+    for result in _register_all(jobs, settings, tasks_dir):
         by_sha[result.commit] = result
         if result.outcome != "error":  # the check could not finish: not a decision, retried next run
             decided[result.commit] = result
@@ -208,8 +208,7 @@ def _survey(clone: Path, source: str, settings: MineSettings, options: RegisterO
                                     outcome=reason or "pending", dropped_at="candidates" if reason else None))
         if reason is None:
             candidates += 1
-            jobs[commit.sha] = Job(repo=source, commit=commit, task_id=task_id, options=options,
-                                   tasks_dir=absolute_tasks_dir(tasks_dir), replace=mined_before,
+            jobs[commit.sha] = Job(repo=source, commit=commit, task_id=task_id, options=options, replace=mined_before,
                                    keep_images=settings.keep_images)
     return results, jobs
 
@@ -223,46 +222,65 @@ def _mined(task_id: str, tasks_dir: Path | str | None, sha: str) -> bool:
     return factory.get("origin") == ORIGIN and factory.get("commit") == sha
 
 
-def _register_all(jobs: dict[str, Job], settings: MineSettings):
+def _register_all(jobs: dict[str, Job], settings: MineSettings, tasks_dir: Path | str | None):
+    """Each job's result once its worker is done, a validated task put in `tasks_dir` first. A Ray
+    node lacking the repo (a local path) gets the driver's copy of it."""
     if not jobs:
         return
     from srl_swe.executors import ExecutorSettings, open_executor
     from srl_swe.sandbox.nodes import node_hooks
 
-    with open_executor(ExecutorSettings(workers=settings.workers, ray=settings.ray), node_hooks(settings.ray)) as ex:
-        for _sha, result in ex.map(mine_commit, jobs):
-            yield result
+    source = next(iter(jobs.values())).repo
+    local = [source] if Path(source).is_dir() else []
+    with open_executor(ExecutorSettings(workers=settings.workers, ray=settings.ray),
+                       node_hooks(settings.ray, local)) as ex:
+        for sha, (result, folder) in ex.map(mine_commit, jobs):
+            yield result if folder is None else _keep(result, folder, jobs[sha], tasks_dir)
 
 
-def mine_commit(job: Job) -> CommitResult:
-    """Register one candidate and validate it in a fresh sandbox; a task that does not validate is removed.
-    Runs in a worker (a thread, or a Ray actor on another node)."""
+def _keep(result: CommitResult, folder: bytes, job: Job, tasks_dir: Path | str | None) -> CommitResult:
+    """The validated task's folder from its worker, put in the driver's registry in one move."""
+    try:
+        with staging(job.task_id, tasks_dir, replace=job.replace) as target:
+            untar_into(folder, target)
+    except (OSError, TaskError) as exc:  # not a decision about the commit: retried next run
+        return result.model_copy(update=dict(outcome="error", dropped_at="validated", detail=str(exc)[:500]))
+    return result
+
+
+def mine_commit(job: Job) -> tuple[CommitResult, bytes | None]:
+    """Register one candidate in a registry of the worker's own and validate it in a fresh sandbox;
+    the task's folder comes back (packed) only if it validates, for the driver to keep. Runs in a
+    worker: a thread, or a Ray actor on another node, which has no access to the driver's registry."""
     from srl_swe.tasks.validate import validate_task
 
     start = time.monotonic()
     commit = job.commit
     options = job.options.model_copy(update=dict(
-        task_id=job.task_id, replace=job.replace,
+        task_id=job.task_id,
         extra={**job.options.extra, "factory": dict(origin=ORIGIN, commit=commit.sha, date=commit.date)},
     ))
     lines: list[str] = []
-    outcome, stage, detail = "ok", None, ""
-    try:
-        spec = register_fix_commit(job.repo, commit.sha, options, job.tasks_dir, log=lines.append)
-    except EngineUnreachable:
-        raise
-    except (SrlSweError, docker.errors.APIError) as exc:
-        outcome, stage, detail = registration_drop(exc, lines)
-    else:
-        validation = validate_task(spec, job.tasks_dir, timeout=options.timeout)
-        if not validation.ok:
-            remove_task(spec.instance_id, job.tasks_dir)  # only tasks that validate stay registered
-            outcome, stage, detail = validation.outcome, "validated", validation.detail
+    outcome, stage, detail, folder = "ok", None, "", None
+    with tempfile.TemporaryDirectory(prefix="srl-swe-mined-") as own_registry:
+        try:
+            spec = register_fix_commit(job.repo, commit.sha, options, own_registry, log=lines.append)
+        except EngineUnreachable:
+            raise
+        except (SrlSweError, docker.errors.APIError) as exc:
+            outcome, stage, detail = registration_drop(exc, lines)
+        else:
+            validation = validate_task(spec, own_registry, timeout=options.timeout)
+            if validation.ok:  # only tasks that validate are registered
+                folder = tar_folder(task_path(spec.instance_id, own_registry))
+            else:
+                outcome, stage, detail = validation.outcome, "validated", validation.detail
     if stage is not None and not job.keep_images:
         detail += _remove_images(job.task_id)
-    return CommitResult(commit=commit.sha, date=commit.date, subject=commit.subject, task_id=job.task_id,
-                        outcome=outcome, dropped_at=stage, detail=detail[:500],
-                        seconds=round(time.monotonic() - start, 1))
+    result = CommitResult(commit=commit.sha, date=commit.date, subject=commit.subject, task_id=job.task_id,
+                          outcome=outcome, dropped_at=stage, detail=detail[:500],
+                          seconds=round(time.monotonic() - start, 1))
+    return result, folder
 
 
 def _remove_images(task_id: str) -> str:

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import io
 import os
-import tarfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from srl_swe.atomic import replacing_dir
 from srl_swe.executors import NodeHooks
+from srl_swe.folders import tar_folder, untar_into
 from srl_swe.sandbox.engine import docker_client, image_exists
 from srl_swe.sandbox.images import find_base
 from srl_swe.sandbox.lifecycle import close_all, prune
@@ -65,7 +64,7 @@ def missing(tags: list[str], folders: dict[str, str]) -> list[str]:
 def provide(names: list[str]) -> list[tuple[str, bytes]]:
     """On the driver: each missing image as a `docker save` tarball, each folder as a tar of its files."""
     return [(name, _save_image(name.removeprefix(IMAGE)) if name.startswith(IMAGE)
-             else _tar_folder(name.removeprefix(FOLDER))) for name in names]
+             else tar_folder(name.removeprefix(FOLDER))) for name in names]
 
 
 def install(folders: dict[str, str], payloads: list[tuple[str, bytes]]) -> None:
@@ -77,22 +76,13 @@ def install(folders: dict[str, str], payloads: list[tuple[str, bytes]]) -> None:
             continue
         folder = name.removeprefix(FOLDER)
         want = folders[folder]
-        with replacing_dir(folder, keep_theirs=lambda path, want=want: not stale(path, want)) as staging, \
-                tarfile.open(fileobj=io.BytesIO(data)) as tar:
-            tar.extractall(staging, filter="data")
+        with replacing_dir(folder, keep_theirs=lambda path, want=want: not stale(path, want)) as staging:
+            untar_into(data, staging)
             (staging / SHIPPED).write_text(f"{want} {digest(staging)}")
 
 
 def _save_image(tag: str) -> bytes:
     return b"".join(docker_client().images.get(tag).save(named=True))
-
-
-def _tar_folder(folder: str) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
-        for path in sorted(Path(folder).iterdir()):
-            tar.add(path, arcname=path.name)
-    return buffer.getvalue()
 
 
 def reap_orphans() -> list[str]:
