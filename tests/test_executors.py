@@ -66,3 +66,20 @@ def test_ray_is_not_imported_unless_asked():
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "False"
+
+
+def test_no_cluster_at_the_address_is_one_line_saying_what_to_do(monkeypatch):
+    ray = pytest.importorskip("ray")
+    from srl_swe.executors import ray_actors
+
+    def no_cluster(**_):
+        raise ConnectionError("Could not find any running Ray instance. Please specify the one to connect to by "
+                              "setting `--address` flag or `RAY_ADDRESS` environment variable.")
+
+    monkeypatch.setattr(ray, "is_initialized", lambda: False)
+    monkeypatch.setattr(ray, "init", no_cluster)
+    with pytest.raises(ConfigError) as caught:
+        ray_actors.connect("auto", 2)
+    message = str(caught.value)
+    assert message.startswith("--ray auto: no Ray cluster answers (Could not find any running Ray instance.")
+    assert "ray start --head" in message and "--ray local" in message and "\n" not in message

@@ -166,7 +166,13 @@ def connect(address: str, workers: int) -> bool:
         ray.init(address="local", resources={RESOURCE: max(workers, os.cpu_count() or 1)},
                  include_dashboard=False, log_to_driver=False)
     else:
-        ray.init(address=address, log_to_driver=False)
+        try:
+            ray.init(address=address, log_to_driver=False)
+        except ConnectionError as exc:  # Ray says so with a traceback and its own flags
+            raise ConfigError(
+                f"--ray {address}: no Ray cluster answers ({str(exc).splitlines()[0][:120]}). Start one first "
+                "('ray start --head' on this machine), or pass --ray local to run one inside this command."
+            ) from None
     return True
 
 
