@@ -232,6 +232,37 @@ def test_windowed_commands_split_as_shlex_splits_them():
     assert action_from_command('search_dir "def add" src').arguments == {"search_term": "def add", "dir": "src"}
 
 
+def test_an_openhands_input_to_a_running_command_drops_its_turn_with_that_reason(tmp_path):
+    """`is_input` true types into a command OpenHands let run past its soft timeout (`C-c`, say):
+    here every command runs to its end, so that turn is dropped, named, in both call modes."""
+    long_run = {"role": "assistant", "content": "Run the tests.", "tool_calls": [{"id": "a", "type": "function",
+                "function": {"name": "execute_bash", "arguments": json.dumps({"command": "pytest"})}}]}
+    still_running = {"role": "tool", "tool_call_id": "a", "content": "....\n[The command has no new output after 30 "
+                     "seconds. You may wait longer to see additional output by sending empty command '', send "
+                     "other commands to interact with the current process, or send keys to interrupt/kill the "
+                     "command.]"}
+    keys = json.dumps({"command": "C-c", "is_input": "true"})
+    interrupt = {"role": "assistant", "content": "Too slow.", "tool_calls": [{"id": "b", "type": "function",
+                 "function": {"name": "execute_bash", "arguments": keys}}]}
+    text_interrupt = {"role": "assistant", "content": "Too slow.\n<function=execute_bash>\n<parameter=command>C-c"
+                      "</parameter>\n<parameter=is_input>true</parameter>\n</function>"}
+    finish = {"role": "assistant", "content": "", "tool_calls": [{"id": "c", "type": "function",
+              "function": {"name": "finish", "arguments": "{}"}}]}
+    records = [{"instance_id": f"x-{k}", "messages": [{"role": "user", "content": "Fix it."}, long_run, still_running,
+                                                      turn, {"role": "tool", "tool_call_id": "b", "content": "^C"},
+                                                      finish]}
+               for k, turn in enumerate([interrupt, text_interrupt])]
+    path = tmp_path / "oh.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    trajectories, report = import_paths([path], format="openhands")
+    for t in trajectories:
+        assert [s.action for s in t.steps] == [bash("pytest"), submit()]
+        assert t.steps[0].observation == still_running["content"]  # what the agent saw, verbatim
+    assert [(e.where.line, e.kind) for e in report.dropped] == [(1, "turn without a valid action"),
+                                                                (2, "turn without a valid action")]
+    assert all("is_input true sends 'C-c' to a command still running" in e.detail for e in report.dropped)
+
+
 def test_an_openhands_call_whose_arguments_are_not_json_drops_its_turn_only(tmp_path):
     """Arguments that are not JSON are the agent's format error: that turn is dropped, the record kept; a tool we
     have no counterpart of (IPython) still skips the record."""

@@ -87,6 +87,8 @@ def test_resolver_output_with_flat_events_and_no_ids(tmp_path):
         {"content": "1", "code": "print(1)", "observation": "run_ipython"},
         {"command": "cat LICENSE", "thought": "Look.", "action": "run"},
         {"content": "MIT License", "command": "cat LICENSE", "exit_code": 0, "observation": "run"},
+        {"command": "C-c", "is_input": True, "thought": "Stop it.", "action": "run"},
+        {"content": "^C", "command": "C-c", "exit_code": 130, "observation": "run"},
         {"outputs": {}, "thought": "Done.", "action": "finish"},
     ]
     record = {"issue": {"owner": "o", "repo": "r", "number": 5, "title": "Add MIT license", "body": "Add a license"},
@@ -102,4 +104,6 @@ def test_resolver_output_with_flat_events_and_no_ids(tmp_path):
         ("Done.", submit(), ""),
     ]
     assert [(e.where.line, e.kind, e.detail) for e in report.dropped] == [
-        (1, "OpenHands action with no tool here", "event 3: action 'run_ipython': no tool here runs it")]
+        (1, "OpenHands action with no tool here", "event 3: action 'run_ipython': no tool here runs it"),
+        (1, "OpenHands action with no tool here", "event 7: action 'run': execute_bash with is_input true sends "
+         "'C-c' to a command still running; here each command runs to its end, so there is none to send it to")]

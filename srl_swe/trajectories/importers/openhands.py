@@ -7,7 +7,10 @@ worked example that text mode puts before the task.
 
 OpenHands tools take a few parameters ours do not (`is_input`, `timeout`, `security_risk`, finish's
 `message`); they steer the runtime, not the action, so they are dropped. `think` is a thought, not a
-step. Any other tool (browser, IPython) has no counterpart here: the record is skipped.
+step. An `execute_bash` call with `is_input` true types into a command still running (OpenHands
+lets one run on past its soft timeout); here every command runs to its end, so such a turn is
+dropped, with that reason. Any other tool (browser, IPython) has no counterpart here: the record
+is skipped.
 
 OpenHands' own event streams (evaluation `output.jsonl` records with a `history` of events, saved
 trajectories) are read by `openhands_events`, which is where the `openhands` format starts."""
@@ -37,7 +40,15 @@ RUNTIME_PARAMETERS = {
     "outputs",
     "thought",
 }
+_TEXT_INPUT = re.compile(r"<parameter=is_input>\s*true\s*</parameter>")
 _TEXT_PARAMETER = re.compile(r"<parameter=(" + "|".join(sorted(RUNTIME_PARAMETERS)) + r")>.*?</parameter>\n?", re.S)
+
+
+def check_not_process_input(name: str, arguments: dict) -> None:
+    """FormatError for input to a running command (`is_input`: "true" in a call, true in an event)."""
+    if name == "execute_bash" and str(arguments.get("is_input")).lower() == "true":
+        raise FormatError(f"execute_bash with is_input true sends {str(arguments.get('command', ''))[:40]!r} to a "
+                          "command still running; here each command runs to its end, so there is none to send it to")
 
 
 def close_function(content: str) -> str:
@@ -54,14 +65,19 @@ def read_action(message: dict) -> Turn:
     if not tool_calls:
         if "<function=think>" in content:
             return Turn(re.sub(r"</?(?:function|parameter)[^>]*>", "", content), [])
+        if "<function=execute_bash>" in content and _TEXT_INPUT.search(content):
+            command = re.search(r"<parameter=command>(.*?)(?:</parameter>|$)", content, re.S)
+            check_not_process_input("execute_bash", {"is_input": "true", "command": command and command.group(1)})
         parsed = parse(_TEXT_PARAMETER.sub("", close_function(content)))
         return Turn(parsed.thought, [Call(parsed.action)])
     thought = content or text_of(message.get("reasoning_content"))
     calls = []
     for call in tool_calls:
         function = call.get("function", {})
-        # Arguments that are not JSON are the agent's format error: the turn is dropped (FormatError goes up).
+        # Arguments that are not JSON are the agent's format error: the turn is dropped (FormatError goes up),
+        # as is one that types into a running command.
         arguments = tool_arguments(str(function.get("name")), function.get("arguments"))
+        check_not_process_input(str(function.get("name")), arguments)
         try:
             read = read_call(call, arguments)
         except FormatError as exc:
