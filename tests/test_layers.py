@@ -31,7 +31,7 @@ LAYERS = [
     ["sandbox"],
     ["executors"],
     ["deadline", "jsonl"],
-    ["atomic", "errors", "paths", "policy", "text", "srl_swe"],
+    ["atomic", "errors", "folders", "paths", "policy", "text", "srl_swe"],
 ]
 RANK = {unit: rank for rank, units in enumerate(LAYERS) for unit in units}
 
