@@ -74,5 +74,7 @@ def test_demo_interrupted_then_resumed(tmp_path):
     evaluation = stages["evaluate"]["policies"]
     assert evaluation["replay"]["resolve_rate"] == 1.0
     assert evaluation["noop"]["resolve_rate"] == 0.0
-    assert (out / "report.md").read_text().count("resolve rate") >= 5
+    summary = (out / "report.md").read_text()
+    assert all(f"resolve rate, {name}" in summary for name in ("replay", "noop", "srl"))
+    assert "resolve rate, sft" not in summary  # a smoke run evaluates the final model only
     assert list((out / "train" / "srl").glob("*.png"))

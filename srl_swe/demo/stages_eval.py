@@ -1,4 +1,5 @@
-"""Demo stage: resolve rates in agentic mode for the bounds (replay, noop) and the three models."""
+"""Demo stage: resolve rates in agentic mode for the bounds (replay, noop) and the three models
+(a smoke run: the SRL model only)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ def policies(ctx: Context) -> dict[str, PolicySettings]:
         "noop": PolicySettings(kind="noop", tasks_dir=ctx.tasks_dir),
     }
     for name, model in models(ctx).items():
+        if ctx.budget.smoke and name != "srl":
+            continue  # a smoke run checks that the stage runs: the three models take the same path
         is_base = name == "untrained"
         settings[name] = PolicySettings(kind="hf", model=ctx.config.model, adapter=None if is_base else model,
                                         tasks_dir=ctx.tasks_dir, max_tokens=ctx.budget.max_new_tokens)
