@@ -175,7 +175,7 @@ def mine(repo: str, settings: MineSettings, options: RegisterOptions | None = No
     if on_start:
         on_start(len(jobs))
     by_sha = {r.commit: r for r in results}
-    for result in _register_all(jobs, settings, tasks_dir):
+    for result in _register_all(jobs, settings, source, tasks_dir):
         by_sha[result.commit] = result
         if result.outcome != "error":  # the check could not finish: not a decision, retried next run
             decided[result.commit] = result
@@ -222,15 +222,14 @@ def _mined(task_id: str, tasks_dir: Path | str | None, sha: str) -> bool:
     return factory.get("origin") == ORIGIN and factory.get("commit") == sha
 
 
-def _register_all(jobs: dict[str, Job], settings: MineSettings, tasks_dir: Path | str | None):
+def _register_all(jobs: dict[str, Job], settings: MineSettings, source: str, tasks_dir: Path | str | None):
     """Each job's result once its worker is done, a validated task put in `tasks_dir` first. A Ray
-    node lacking the repo (a local path) gets the driver's copy of it."""
+    node lacking the repo `source` (a local path) gets the driver's copy of it."""
     if not jobs:
         return
     from srl_swe.executors import ExecutorSettings, open_executor
     from srl_swe.sandbox.nodes import node_hooks
 
-    source = next(iter(jobs.values())).repo
     local = [source] if Path(source).is_dir() else []
     with open_executor(ExecutorSettings(workers=settings.workers, ray=settings.ray),
                        node_hooks(settings.ray, local)) as ex:

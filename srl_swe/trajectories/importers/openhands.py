@@ -73,11 +73,8 @@ def read_action(message: dict) -> Turn:
     thought = content or text_of(message.get("reasoning_content"))
     calls = []
     for call in tool_calls:
-        function = call.get("function", {})
-        # Arguments that are not JSON are the agent's format error: the turn is dropped (FormatError goes up),
-        # as is one that types into a running command.
-        arguments = tool_arguments(str(function.get("name")), function.get("arguments"))
-        check_not_process_input(str(function.get("name")), arguments)
+        # Arguments that are not JSON, or keys typed into a running command: the turn is dropped (FormatError goes up).
+        arguments = call_arguments(call)
         try:
             read = read_call(call, arguments)
         except FormatError as exc:
@@ -89,12 +86,19 @@ def read_action(message: dict) -> Turn:
     return Turn(thought, calls)
 
 
-def read_call(call: dict, arguments: dict | None = None) -> Call | str:
-    """One OpenHands tool call (its `arguments` when already read): our action (runtime parameters left out), or a
-    `think` call's thought. Raises FormatError for a tool we have no counterpart of, or arguments that are not JSON."""
+def call_arguments(call: dict) -> dict:
+    """An OpenHands tool call's arguments. FormatError when they are not JSON, or when the call types into a
+    running command: the step is lost either way, whatever the tool."""
+    function = call.get("function") or {}
+    arguments = tool_arguments(str(function.get("name")), function.get("arguments"))
+    check_not_process_input(str(function.get("name")), arguments)
+    return arguments
+
+
+def read_call(call: dict, arguments: dict) -> Call | str:
+    """One OpenHands tool call with its `arguments` (call_arguments): our action (runtime parameters left out), or a
+    `think` call's thought. Raises FormatError for a tool we have no counterpart of."""
     function = call.get("function", {})
-    if arguments is None:
-        arguments = tool_arguments(str(function.get("name")), function.get("arguments"))
     if function.get("name") == "think":
         return str(arguments.get("thought", ""))
     kept = {k: v for k, v in arguments.items() if k not in RUNTIME_PARAMETERS}

@@ -25,7 +25,7 @@ from __future__ import annotations
 from typing import Any
 
 from srl_swe.errors import FormatError
-from srl_swe.tools.actions import from_tool_call, tool_arguments
+from srl_swe.tools.actions import from_tool_call
 from srl_swe.trajectories.importers import messages, openhands
 from srl_swe.trajectories.importers.chat import Call
 from srl_swe.trajectories.importers.common import (
@@ -116,10 +116,7 @@ def _read(event: dict, seen_responses: set[str]) -> tuple[str, Call | str]:
             first = response.get("id") not in seen_responses
             seen_responses.add(response.get("id"))
             thought = text_of(message.get("content")) if first else ""
-            function = call.get("function") or {}
-            arguments = tool_arguments(str(function.get("name")), function.get("arguments"))
-            openhands.check_not_process_input(str(function.get("name")), arguments)
-            return thought, openhands.read_call(call, arguments)
+            return thought, openhands.read_call(call, openhands.call_arguments(call))
     thought = str(args.get("thought") or "")
     kind = event.get("action")
     if kind == "think":
